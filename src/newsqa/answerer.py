@@ -1,0 +1,134 @@
+"""The offline extractive answerer: pick the retrieved sentences that answer the question.
+
+No language model: candidate sentences from the retrieved passages are scored by embedding
+similarity to the question plus overlap of the question's content words, and the best few
+become the answer, each one a verbatim, cited quote.  When nothing scores above
+``min_support`` the answer says the archive has nothing on it and cites nothing, because a
+wrong answer with a citation is worse than none.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .catalog import Catalog
+from .embedder import Embedder
+from .models import Answer, Article, Citation, Passage
+from .sentences import sentence_spans
+
+NO_ANSWER = "The archive has nothing that answers this question."
+
+_WORD = re.compile(r"[\w’'-]+", re.UNICODE)
+STOPWORDS = frozenset(
+    ["a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "about", "as", "and", "or", "but", "if", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "done", "have", "has", "had", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "that", "this", "these", "those", "it", "its", "it's", "he", "she", "they", "them", "his", "her", "their", "we", "our", "you", "your", "i", "me", "my", "there", "here", "not", "no", "yes", "any", "all", "some", "than", "then", "so", "such", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "into", "over", "under", "after", "before", "during", "between", "within", "without", "against", "up", "down", "out", "off", "more", "most", "other", "also", "just", "only", "very", "s", "t", "say", "said", "says", "tell", "told"]
+)
+# Share of the score from content-word overlap (the rest is embedding similarity).
+LEXICAL_WEIGHT = 0.35
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words of ``text`` that carry meaning (no stopwords, no 1-letter tokens)."""
+    return {w for w in (t.lower().strip("'’-") for t in _WORD.findall(text))
+            if len(w) > 1 and w not in STOPWORDS}
+
+
+@dataclass
+class Candidate:
+    """A sentence of a retrieved passage, located in its article."""
+
+    passage: Passage
+    start: int
+    end: int
+    text: str
+    score: float = 0.0
+
+
+def _overlap(q: set[str], s: set[str]) -> float:
+    """Share of the question's content words found in the sentence (prefix match ≥ 5 chars)."""
+    if not q:
+        return 0.0
+    hit = 0
+    for w in q:
+        if w in s or (len(w) >= 5 and any(x[:5] == w[:5] for x in s)):
+            hit += 1
+    return hit / len(q)
+
+
+class ExtractiveAnswerer:
+    """Scores sentences of the passages and composes a cited answer from the best ones."""
+
+    def __init__(self, embedder: Embedder, catalog: Catalog, *, max_sentences: int = 3,
+                 min_support: float = 0.42) -> None:
+        self.embedder = embedder
+        self.catalog = catalog
+        self.max_sentences = max_sentences
+        self.min_support = min_support
+
+    def candidates(self, passages: list[Passage], articles: dict[str, Article]) -> list[Candidate]:
+        out: list[Candidate] = []
+        for p in passages:
+            art = articles.get(p.article_id)
+            if art is None:
+                continue
+            for a, b in sentence_spans(art.text, p.start, p.end):
+                out.append(Candidate(p, a, b, art.text[a:b]))
+        return out
+
+    def score(self, question: str, cands: list[Candidate]) -> None:
+        """Fill ``cand.score``: cosine similarity blended with content-word overlap."""
+        if not cands:
+            return
+        q_vec = np.asarray(self.embedder.embed_query(question))
+        s_vecs = self.embedder.encode([c.text for c in cands])
+        sims = s_vecs @ q_vec
+        q_words = content_words(question)
+        top = max(c.passage.score for c in cands) or 1.0
+        for c, sim in zip(cands, sims, strict=True):
+            lex = _overlap(q_words, content_words(c.text))
+            prior = 0.05 * (c.passage.score / top)
+            length_pen = 0.05 if len(c.text) < 40 else 0.0
+            c.score = float((1 - LEXICAL_WEIGHT) * sim + LEXICAL_WEIGHT * lex + prior - length_pen)
+
+    def answer(self, question: str, passages: list[Passage]) -> Answer:
+        """Compose the answer from the best-scoring sentences, or abstain."""
+        retrieved = list(dict.fromkeys(p.article_id for p in passages))
+        articles = self.catalog.get_many(retrieved)
+        cands = self.candidates(passages, articles)
+        self.score(question, cands)
+        # The same sentence can come from two overlapping chunks: keep its best copy.
+        best: dict[tuple[str, int], Candidate] = {}
+        for c in cands:
+            key = (c.passage.article_id, c.start)
+            if key not in best or c.score > best[key].score:
+                best[key] = c
+        ranked = sorted(best.values(), key=lambda c: -c.score)
+        if not ranked or ranked[0].score < self.min_support:
+            return Answer(question, NO_ANSWER, [], retrieved, abstained=True)
+        chosen = [ranked[0]]
+        margin = ranked[0].score - 0.12
+        for c in ranked[1:]:
+            if len(chosen) == self.max_sentences or c.score < max(margin, self.min_support):
+                break
+            if any(_similar(c.text, d.text) for d in chosen):
+                continue
+            chosen.append(c)
+        citations = [
+            Citation(n=i, article_id=c.passage.article_id, title=c.passage.title,
+                     source=c.passage.source, date=c.passage.date, url=c.passage.url,
+                     quote=c.text, start=c.start, end=c.end, score=round(c.score, 4))
+            for i, c in enumerate(chosen, 1)
+        ]
+        text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+        return Answer(question, text, citations, retrieved)
+
+
+def _similar(a: str, b: str) -> bool:
+    """Near-identical sentences (syndicated copies) should not be cited twice."""
+    wa, wb = content_words(a), content_words(b)
+    if not wa or not wb:
+        return a == b
+    return len(wa & wb) / math.sqrt(len(wa) * len(wb)) > 0.8

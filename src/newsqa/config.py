@@ -1,0 +1,73 @@
+"""Settings: one object read from defaults, an optional TOML file and ``NEWSQA_*`` variables.
+
+Every face of newsqa (CLI, bot, benchmarks) builds its engine from a :class:`Settings`, so a
+deployment is configured the same way whichever face it uses.  Precedence, highest first:
+explicit arguments, environment variables, the config file (``NEWSQA_CONFIG`` or
+``./newsqa.toml``), defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("NEWSQA_CONFIG", "newsqa.toml"))
+
+
+class Settings(BaseSettings):
+    """All knobs of the engine; field ``foo`` is read from ``NEWSQA_FOO``."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSQA_", extra="ignore")
+
+    index: Path = Field(Path("index"), description="Directory of the on-disk index.")
+    chroma_url: str | None = Field(
+        None, description="URL of a Chroma server (scale-out); the index dir keeps the rest."
+    )
+    collection: str = "newsqa"
+    embed_model: str = Field(
+        DEFAULT_MODEL,
+        description="Sentence-transformers model: the packaged default, a local path or a name.",
+    )
+    embed_batch_size: int = 64
+    device: str | None = Field(None, description="torch device; None picks cuda when present.")
+    chunk_tokens: int = Field(200, description="Chunk size in embedder tokens (window is 256).")
+    chunk_overlap_tokens: int = 40
+    max_article_chars: int = Field(
+        2_000_000, description="Longer texts are refused with a reason, not truncated."
+    )
+    k: int = Field(8, description="Passages retrieved for an answer.")
+    candidates: int = Field(50, description="Candidates per retriever before fusion.")
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    rrf_k: int = 60
+    max_per_article: int = Field(2, description="Passages kept per article in a result list.")
+    answer_sentences: int = Field(3, description="At most this many cited sentences per answer.")
+    min_support: float = Field(
+        0.42, description="Below this sentence score the answerer abstains instead of answering."
+    )
+    llm: str = Field("none", description="none | local | openai:MODEL | ollama:MODEL")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Add the TOML file below the environment so variables override it."""
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
+        return (init_settings, env_settings, toml, file_secret_settings)

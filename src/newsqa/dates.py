@@ -1,0 +1,89 @@
+"""Dates as stored: ISO strings of day, month or year precision, plus integer bounds.
+
+Chroma ``where`` filters compare numbers only, so each article carries ``date_start`` and
+``date_end`` as ``YYYYMMDD`` integers: a month-only date ("2016-09") spans the whole month
+and matches ``--since 2016-09-15`` as well as ``--until 2016-09-01``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, datetime
+
+from dateutil import parser as dateutil_parser
+
+_YEAR = re.compile(r"^\s*(\d{4})\s*$")
+_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+_DAY = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})")
+_EPOCH = re.compile(r"^\s*\d{9,13}(\.\d+)?\s*$")
+
+
+def normalize_date(value: object) -> str | None:
+    """Return ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` for a date-like value, else None.
+
+    Accepts ISO strings (with or without time and zone), month or year only, epoch seconds
+    or milliseconds, ``datetime``/``date`` objects and free forms such as
+    ``31 Oct, 2016 13:22`` or ``Mon, 31 Oct 2016 13:22:00 GMT``.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    s = value.strip()
+    if m := _YEAR.match(s):
+        return m.group(1)
+    if m := _MONTH.match(s):
+        y, mo = int(m.group(1)), int(m.group(2))
+        return f"{y:04d}-{mo:02d}" if 1 <= mo <= 12 else None
+    if m := _DAY.match(s):
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+        except ValueError:
+            return None
+    if _EPOCH.match(s):
+        secs = float(s) / (1000 if len(s.split(".")[0].strip()) > 10 else 1)
+        return datetime.utcfromtimestamp(secs).date().isoformat()
+    try:
+        return dateutil_parser.parse(s, fuzzy=False).date().isoformat()
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
+def date_bounds(iso: str | None) -> tuple[int, int]:
+    """First and last day covered by an ISO date, as ``YYYYMMDD`` ints; (0, 0) if unknown."""
+    if not iso:
+        return (0, 0)
+    parts = [int(p) for p in iso.split("-")]
+    if len(parts) == 1:
+        return (parts[0] * 10000 + 101, parts[0] * 10000 + 1231)
+    if len(parts) == 2:
+        y, m = parts
+        last = calendar.monthrange(y, m)[1]
+        return (y * 10000 + m * 100 + 1, y * 10000 + m * 100 + last)
+    y, m, d = parts
+    n = y * 10000 + m * 100 + d
+    return (n, n)
+
+
+def parse_user_date(value: str, *, end: bool = False) -> int:
+    """A ``--since``/``--until`` value as a ``YYYYMMDD`` bound (``end`` picks the last day).
+
+    Raises ``ValueError`` with a readable message for unparseable input.
+    """
+    iso = normalize_date(value)
+    if iso is None:
+        raise ValueError(f"not a date: {value!r} (use YYYY-MM-DD, YYYY-MM or YYYY)")
+    lo, hi = date_bounds(iso)
+    return hi if end else lo
+
+
+def int_to_iso(n: int) -> str:
+    """Inverse of a day-precision bound: 20161031 -> '2016-10-31'."""
+    return f"{n // 10000:04d}-{n // 100 % 100:02d}-{n % 100:02d}"

@@ -1,0 +1,178 @@
+"""The engine: the one object the CLI, the bot and the benchmarks talk to.
+
+``Engine(settings)`` opens (or creates) the index lazily: nothing heavy happens until a method
+needs it, so ``newsqa stats`` never loads the embedding model and ``newsqa --help`` loads
+nothing.  Follow a question from :meth:`Engine.ask`: retriever → answerer → :class:`Answer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .catalog import Catalog
+from .config import Settings
+from .errors import IndexMissingError, NewsqaError
+from .models import Answer, Article, Filters, IngestReport, Passage
+
+
+def sample_archive_path() -> Path:
+    """The bundled sample archive (shipped inside the package, with its ATTRIBUTION.md)."""
+    return Path(str(resources.files("newsqa") / "sample_archive"))
+
+
+class Engine:
+    """Ingests, searches and answers over one index."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.index_dir = Path(self.settings.index)
+
+    # --- components, created on first use --------------------------------------
+    def exists(self) -> bool:
+        return (self.index_dir / Catalog.FILENAME).exists()
+
+    def _require_index(self) -> None:
+        if not self.exists():
+            raise IndexMissingError(
+                f"no index at {self.index_dir} (run 'newsqa ingest ARCHIVE' or set NEWSQA_INDEX)"
+            )
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return Catalog(self.index_dir)
+
+    @cached_property
+    def embedder(self):  # -> Embedder
+        from .embedder import Embedder
+
+        s = self.settings
+        return Embedder(s.embed_model, batch_size=s.embed_batch_size, device=s.device)
+
+    @cached_property
+    def store(self):  # -> ChunkStore
+        from .store import ChunkStore, make_client
+
+        client = make_client(self.index_dir, self.settings.chroma_url)
+        return ChunkStore(client, self.settings.collection, self.embedder)
+
+    def _checked_store(self):
+        self.store.check_model(self.embedder.dim)
+        return self.store
+
+    @cached_property
+    def retriever(self):  # -> Retriever
+        from .retriever import Retriever
+
+        return Retriever(self.settings, self._checked_store(), self.catalog, self.embedder)
+
+    @cached_property
+    def answerer(self):  # -> ExtractiveAnswerer
+        from .answerer import ExtractiveAnswerer
+
+        s = self.settings
+        return ExtractiveAnswerer(self.embedder, self.catalog, max_sentences=s.answer_sentences,
+                                  min_support=s.min_support)
+
+    # --- ingest -------------------------------------------------------------------
+    def ingest(self, paths: Iterable[Path], *, options=None, progress=None) -> IngestReport:
+        """Load, chunk, embed and store everything under ``paths``; see ingest.py."""
+        from .loaders import load_paths
+
+        return self.ingest_articles(load_paths(list(paths), options), progress=progress)
+
+    def ingest_articles(self, items: Iterable[Any], *, progress=None) -> IngestReport:
+        """Ingest already-loaded Articles (and LoadErrors, which are reported)."""
+        from .chunker import Chunker
+        from .ingest import Ingestor
+
+        s = self.settings
+        store = self._checked_store()
+        chunker = Chunker(self.embedder.count_tokens, s.chunk_tokens, s.chunk_overlap_tokens)
+        ingestor = Ingestor(self.catalog, store, chunker, self.embedder,
+                            max_chars=s.max_article_chars)
+        return ingestor.run(items, progress)
+
+    def remove(self, article_ids: Iterable[str]) -> list[str]:
+        """Delete articles (chunks first, then rows); returns the ids that were not found."""
+        self._require_index()
+        missing: list[str] = []
+        for aid in article_ids:
+            if self.catalog.get(aid) is not None:
+                self.store.delete_article(aid)
+            if not self.catalog.delete(aid):
+                missing.append(aid)
+        return missing
+
+    # --- questions ------------------------------------------------------------------
+    def resolve_sources(self, names: Iterable[str] | None) -> list[str] | None:
+        """Match user-typed outlet names ("rt", "kremlin") to stored sources.
+
+        Exact (case-insensitive) matches win; otherwise every stored source containing the
+        text matches.  An unknown name is an error listing what exists.
+        """
+        if not names:
+            return None
+        known = self.catalog.sources()
+        out: list[str] = []
+        for name in names:
+            low = name.strip().lower()
+            exact = [s for s in known if s.lower() == low]
+            found = exact or [s for s in known if low in s.lower()]
+            if not found:
+                raise NewsqaError(
+                    f"unknown source {name!r}; known: {', '.join(known[:12]) or '(none)'}"
+                )
+            out.extend(found)
+        return list(dict.fromkeys(out))
+
+    def search(self, query: str, *, k: int | None = None,
+               filters: Filters | None = None) -> list[Passage]:
+        """The top passages for ``query`` (at most ``max_per_article`` per article)."""
+        self._require_index()
+        if not query.strip():
+            raise NewsqaError("empty query")
+        return self.retriever.search(query, k or self.settings.k, filters)
+
+    def ask(self, question: str, *, k: int | None = None,
+            filters: Filters | None = None) -> Answer:
+        """Answer ``question`` with numbered citations of verbatim excerpts."""
+        passages = self.search(question, k=k, filters=filters)
+        return self.answerer.answer(question, passages)
+
+    # --- inspection -------------------------------------------------------------------
+    def article(self, article_id: str) -> Article:
+        self._require_index()
+        art = self.catalog.get(article_id)
+        if art is None:
+            canonical = self.catalog.is_duplicate(article_id)
+            if canonical:
+                art = self.catalog.get(canonical)
+        if art is None:
+            raise NewsqaError(f"no article with id {article_id!r}")
+        return art
+
+    def stats(self) -> dict[str, Any]:
+        """Counts, sources, date range, model and size on disk (no model load)."""
+        self._require_index()
+        st = self.catalog.stats()
+        size = sum(p.stat().st_size for p in self.index_dir.rglob("*") if p.is_file())
+        lo, hi = st.pop("date_min"), st.pop("date_max")
+        from .dates import int_to_iso
+
+        return {
+            **st,
+            "date_from": int_to_iso(lo) if lo else None,
+            "date_to": int_to_iso(hi) if hi else None,
+            "model": self.settings.embed_model,
+            "index": str(self.index_dir),
+            "chroma": self.settings.chroma_url or "local",
+            "size_bytes": size,
+        }
+
+    def close(self) -> None:
+        if "catalog" in self.__dict__:
+            self.catalog.close()

@@ -1,0 +1,146 @@
+"""The vector store: chunks and their embeddings in Chroma, through LangChain's integration.
+
+Local by default (``PersistentClient`` in ``INDEX/chroma``); a Chroma server when
+``NEWSQA_CHROMA_URL`` is set.  The collection records the embedding model's name and
+dimension, and opening it with another model is an error rather than silently comparing
+vectors from two different spaces.  Embeddings are always passed explicitly, so Chroma's
+default (downloading) embedding function is never called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from .dates import date_bounds
+from .errors import ModelMismatchError, NewsqaError
+from .models import Article, Chunk, Filters
+
+# Exact neighbours even among near-duplicate wire copies (see MODELS.md): a wide graph and
+# a wide search beam, fixed at creation time.
+HNSW = {"space": "cosine", "ef_construction": 400, "ef_search": 400, "max_neighbors": 32}
+
+
+def make_client(index_dir: Path, chroma_url: str | None):  # -> chromadb.ClientAPI
+    """A Chroma client for the local index directory or a remote server."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if chroma_url:
+        u = urlparse(chroma_url)
+        if u.scheme not in ("http", "https") or not u.hostname:
+            raise NewsqaError(f"NEWSQA_CHROMA_URL is not an http(s) URL: {chroma_url!r}")
+        try:
+            return chromadb.HttpClient(
+                host=u.hostname, port=u.port or (443 if u.scheme == "https" else 80),
+                ssl=u.scheme == "https", settings=chroma_settings,
+            )
+        except Exception as err:  # chromadb raises bare ValueError/ConnectError variants
+            raise NewsqaError(f"cannot reach Chroma server at {chroma_url}: {err}") from err
+    return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=chroma_settings)
+
+
+def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
+    """Metadata stored with each chunk; lists are joined since Chroma keeps scalars only."""
+    lo, hi = date_bounds(article.date)
+    return {
+        "article_id": article.id, "chunk_no": chunk.chunk_no, "start": chunk.start,
+        "end": chunk.end, "title": article.title, "date": article.date or "",
+        "date_start": lo, "date_end": hi, "source": article.source or "",
+        "url": article.url or "", "authors": "; ".join(article.authors),
+        "lang": article.lang or "",
+    }
+
+
+def where_clause(filters: Filters | None) -> dict[str, Any] | None:
+    """Chroma ``where`` for the filters; month-only dates overlap-match (see dates.py)."""
+    if filters is None or filters.is_empty():
+        return None
+    terms: list[dict[str, Any]] = []
+    if filters.since:
+        terms.append({"date_end": {"$gte": date_bounds(filters.since)[0]}})
+    if filters.until:
+        terms.append({"date_start": {"$lte": date_bounds(filters.until)[1]}})
+        terms.append({"date_start": {"$gt": 0}})
+    if filters.sources:
+        terms.append({"source": {"$in": list(filters.sources)}})
+    if filters.lang:
+        terms.append({"lang": filters.lang})
+    return terms[0] if len(terms) == 1 else {"$and": terms}
+
+
+class ChunkStore:
+    """A LangChain ``Chroma`` vector store bound to one collection."""
+
+    def __init__(self, client, collection: str, embedder) -> None:
+        from langchain_chroma import Chroma
+
+        self.embedder = embedder
+        self._client = client
+        self._name = collection
+        self.vs = Chroma(
+            client=client, collection_name=collection, embedding_function=embedder,
+            collection_configuration={"hnsw": HNSW},
+            collection_metadata={"embed_model": embedder.name},
+        )
+        self.collection = self.vs._collection
+
+    def check_model(self, dim: int) -> None:
+        """Raise if the collection was built with another model than ours."""
+        meta = self.collection.metadata or {}
+        built = meta.get("embed_model")
+        if built and built != self.embedder.name:
+            raise ModelMismatchError(
+                f"index was built with embedding model {built!r} but {self.embedder.name!r} is "
+                "configured; set NEWSQA_EMBED_MODEL to match or re-ingest into a new index"
+            )
+        built_dim = meta.get("embed_dim")
+        if built_dim and int(built_dim) != dim:
+            raise ModelMismatchError(
+                f"index vectors have dimension {built_dim} but the model gives {dim}"
+            )
+        if not built_dim and self.collection.count() == 0:
+            self.collection.modify(metadata={"embed_model": self.embedder.name,
+                                             "embed_dim": dim})
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def upsert(self, articles: dict[str, Article], chunks: Sequence[Chunk], vectors) -> None:
+        """Write chunks with precomputed vectors; ids are deterministic so re-runs overwrite."""
+        if not chunks:
+            return
+        self.collection.upsert(
+            ids=[c.id for c in chunks],
+            embeddings=vectors,
+            documents=[c.text for c in chunks],
+            metadatas=[chunk_metadata(articles[c.article_id], c) for c in chunks],
+        )
+
+    def delete_article(self, article_id: str, keep_below: int = 0) -> None:
+        """Remove an article's chunks numbered ``keep_below`` and up (all by default)."""
+        where: dict[str, Any] = {"article_id": article_id}
+        if keep_below:
+            where = {"$and": [where, {"chunk_no": {"$gte": keep_below}}]}
+        self.collection.delete(where=where)
+
+    def query(self, vector: Sequence[float], k: int, filters: Filters | None):
+        """``(chunk_id, document, metadata, cosine_similarity)`` tuples, best first."""
+        res = self.collection.query(
+            query_embeddings=[list(vector)], n_results=k, where=where_clause(filters),
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (cid, doc, meta, 1.0 - dist)
+            for cid, doc, meta, dist in zip(
+                res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0],
+                strict=True,
+            )
+        ]
+
+    def size_on_disk(self, index_dir: Path) -> int:
+        root = index_dir / "chroma"
+        return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) if root.exists() else 0
