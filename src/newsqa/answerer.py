@@ -24,16 +24,37 @@ NO_ANSWER = "The archive has nothing that answers this question."
 
 _WORD = re.compile(r"[\w’'-]+", re.UNICODE)
 STOPWORDS = frozenset(
-    ["a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "about", "as", "and", "or", "but", "if", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "done", "have", "has", "had", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "that", "this", "these", "those", "it", "its", "it's", "he", "she", "they", "them", "his", "her", "their", "we", "our", "you", "your", "i", "me", "my", "there", "here", "not", "no", "yes", "any", "all", "some", "than", "then", "so", "such", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "into", "over", "under", "after", "before", "during", "between", "within", "without", "against", "up", "down", "out", "off", "more", "most", "other", "also", "just", "only", "very", "s", "t", "say", "said", "says", "tell", "told"]
+    """
+    a an the of in on at to for from by with about as and or but if is are was were be been
+    being do does did done have has had what which who whom whose when where why how that
+    this these those it its it's he she they them his her their we our you your i me my
+    there here not no yes any all some than then so such can could would should will shall
+    may might must into over under after before during between within without against up
+    down out off more most other also just only very s t say said says tell told
+    """.split()  # noqa: SIM905 (a word list reads better as text)
 )
 # Share of the score from content-word overlap (the rest is embedding similarity).
 LEXICAL_WEIGHT = 0.35
+# Overlap found only with the help of the context counts this much of overlap in the sentence.
+CONTEXT_WEIGHT = 0.8
+CONTEXT_CHARS = 600
+
+
+# Verbs of demanding and urging are one class: "What did X demand?" is answered by
+# "We call on ...", "X urged ...", "they must ...".  News questions ask this constantly.
+_DEMAND = "demand call urge ask insist press appeal request require".split()
+WORD_CLASSES = {w: "<demand>" for w in _DEMAND}
 
 
 def content_words(text: str) -> set[str]:
-    """Lower-cased words of ``text`` that carry meaning (no stopwords, no 1-letter tokens)."""
-    return {w for w in (t.lower().strip("'’-") for t in _WORD.findall(text))
-            if len(w) > 1 and w not in STOPWORDS}
+    """Lower-cased meaningful words of ``text`` (stopwords dropped), plus their word class."""
+    words = {w for w in (t.lower().strip("'’-") for t in _WORD.findall(text))
+             if len(w) > 1 and w not in STOPWORDS}
+    for w in list(words) + [t.lower() for t in _WORD.findall(text)]:
+        cls = WORD_CLASSES.get(w) or WORD_CLASSES.get(w.rstrip("sd").rstrip("e"))
+        if cls:
+            words.add(cls)
+    return words
 
 
 @dataclass
@@ -44,16 +65,19 @@ class Candidate:
     start: int
     end: int
     text: str
+    context: str = ""  # title and previous sentence: who "he" is, what "it" was
     score: float = 0.0
 
 
 def _overlap(q: set[str], s: set[str]) -> float:
     """Share of the question's content words found in the sentence (prefix match ≥ 5 chars)."""
+    q = {w for w in q if not w.startswith("<")}
     if not q:
         return 0.0
     hit = 0
     for w in q:
-        if w in s or (len(w) >= 5 and any(x[:5] == w[:5] for x in s)):
+        cls = WORD_CLASSES.get(w) or WORD_CLASSES.get(w.rstrip("sd").rstrip("e"))
+        if w in s or (cls and cls in s) or (len(w) >= 5 and any(x[:5] == w[:5] for x in s)):
             hit += 1
     return hit / len(q)
 
@@ -62,20 +86,34 @@ class ExtractiveAnswerer:
     """Scores sentences of the passages and composes a cited answer from the best ones."""
 
     def __init__(self, embedder: Embedder, catalog: Catalog, *, max_sentences: int = 3,
-                 min_support: float = 0.42) -> None:
+                 min_support: float = 0.35) -> None:
         self.embedder = embedder
         self.catalog = catalog
         self.max_sentences = max_sentences
         self.min_support = min_support
 
     def candidates(self, passages: list[Passage], articles: dict[str, Article]) -> list[Candidate]:
+        """Sentences of each passage widened by ``CONTEXT_CHARS`` on both sides.
+
+        The answer often sits just outside the chunk that matched best (the quote follows
+        the sentence that names the speaker), so neighbouring sentences compete too.
+        """
         out: list[Candidate] = []
         for p in passages:
             art = articles.get(p.article_id)
             if art is None:
                 continue
-            for a, b in sentence_spans(art.text, p.start, p.end):
-                out.append(Candidate(p, a, b, art.text[a:b]))
+            lo = _sentence_start(art.text, max(0, p.start - CONTEXT_CHARS))
+            hi = min(len(art.text), p.end + CONTEXT_CHARS)
+            spans = sentence_spans(art.text, lo, hi)
+            prev = ""
+            for i, (a, b) in enumerate(spans):
+                if b > hi - 1 and b < len(art.text):  # cut off by the window: skip
+                    break
+                sent = art.text[a:b]
+                a, b = _whole_quote(art.text, spans, i)
+                out.append(Candidate(p, a, b, art.text[a:b], context=f"{art.title} {prev}"))
+                prev = sent
         return out
 
     def score(self, question: str, cands: list[Candidate]) -> None:
@@ -88,7 +126,9 @@ class ExtractiveAnswerer:
         q_words = content_words(question)
         top = max(c.passage.score for c in cands) or 1.0
         for c, sim in zip(cands, sims, strict=True):
-            lex = _overlap(q_words, content_words(c.text))
+            words = content_words(c.text)
+            lex = _overlap(q_words, words)
+            lex = max(lex, CONTEXT_WEIGHT * _overlap(q_words, words | content_words(c.context)))
             prior = 0.05 * (c.passage.score / top)
             length_pen = 0.05 if len(c.text) < 40 else 0.0
             c.score = float((1 - LEXICAL_WEIGHT) * sim + LEXICAL_WEIGHT * lex + prior - length_pen)
@@ -99,10 +139,10 @@ class ExtractiveAnswerer:
         articles = self.catalog.get_many(retrieved)
         cands = self.candidates(passages, articles)
         self.score(question, cands)
-        # The same sentence can come from two overlapping chunks: keep its best copy.
-        best: dict[tuple[str, int], Candidate] = {}
+        # The same span can come from two overlapping chunks: keep its best copy.
+        best: dict[tuple[str, int, int], Candidate] = {}
         for c in cands:
-            key = (c.passage.article_id, c.start)
+            key = (c.passage.article_id, c.start, c.end)
             if key not in best or c.score > best[key].score:
                 best[key] = c
         ranked = sorted(best.values(), key=lambda c: -c.score)
@@ -113,7 +153,7 @@ class ExtractiveAnswerer:
         for c in ranked[1:]:
             if len(chosen) == self.max_sentences or c.score < max(margin, self.min_support):
                 break
-            if any(_similar(c.text, d.text) for d in chosen):
+            if any(_similar(c.text, d.text) or _overlaps(c, d) for d in chosen):
                 continue
             chosen.append(c)
         citations = [
@@ -124,6 +164,45 @@ class ExtractiveAnswerer:
         ]
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         return Answer(question, text, citations, retrieved)
+
+
+_OPEN, _CLOSE = "“«", "”»"
+
+
+def _balance(text: str, a: int, b: int) -> int:
+    """Opening minus closing quotation marks in ``text[a:b]``."""
+    return sum(text.count(ch, a, b) for ch in _OPEN) - sum(text.count(ch, a, b) for ch in _CLOSE)
+
+
+def _whole_quote(text: str, spans: list[tuple[int, int]], i: int, most: int = 3
+                 ) -> tuple[int, int]:
+    """Sentence ``i`` widened to the whole quotation it is part of (at most ``most`` sentences).
+
+    A quote cut mid-way misrepresents the speaker, and its closing sentence usually names
+    them ("…,” he added), so a sentence that opens a quote runs on to its close and one that
+    only closes a quote starts where it opened.
+    """
+    a, b = spans[i]
+    lo = hi = i
+    while _balance(text, a, b) > 0 and hi + 1 < len(spans) and hi - lo < most - 1:
+        hi += 1
+        b = spans[hi][1]
+    while _balance(text, a, b) < 0 and lo > 0 and hi - lo < most - 1:
+        lo -= 1
+        a = spans[lo][0]
+    return (a, b) if _balance(text, a, b) == 0 else spans[i]
+
+
+def _sentence_start(text: str, pos: int) -> int:
+    """Move ``pos`` forward to the start of the next sentence (or paragraph)."""
+    if pos == 0:
+        return 0
+    spans = sentence_spans(text, pos, min(len(text), pos + 400))
+    return spans[1][0] if len(spans) > 1 else pos
+
+
+def _overlaps(c: Candidate, d: Candidate) -> bool:
+    return c.passage.article_id == d.passage.article_id and c.start < d.end and d.start < c.end
 
 
 def _similar(a: str, b: str) -> bool:

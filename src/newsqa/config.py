@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     max_per_article: int = Field(2, description="Passages kept per article in a result list.")
     answer_sentences: int = Field(3, description="At most this many cited sentences per answer.")
     min_support: float = Field(
-        0.42, description="Below this sentence score the answerer abstains instead of answering."
+        0.35, description="Below this sentence score the answerer abstains instead of answering."
     )
     llm: str = Field("none", description="none | local | openai:MODEL | ollama:MODEL")
 

@@ -143,6 +143,20 @@ class Engine:
         passages = self.search(question, k=k, filters=filters)
         return self.answerer.answer(question, passages)
 
+    # --- conversations ---------------------------------------------------------------
+    @cached_property
+    def conversations(self):  # -> ConversationStore
+        from .conversation import ConversationStore
+
+        return ConversationStore(self.index_dir)
+
+    def conversation(self, conversation_id: str | None = None):  # -> Conversation
+        """Resume (or start) a persisted conversation; see conversation.py."""
+        from .conversation import Conversation
+
+        self._require_index()
+        return Conversation(self, self.conversations, conversation_id)
+
     # --- inspection -------------------------------------------------------------------
     def article(self, article_id: str) -> Article:
         self._require_index()

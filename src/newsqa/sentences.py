@@ -30,7 +30,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         # Keep closing quotes with the sentence they close.
         while cut < m.end() and not text[cut].isspace():
             cut += 1
-        if m.group(0).strip("\n") and _ABBREV.search(text[max(pos, cut - 12):cut].rstrip("\"'”’»)]")):
+        tail = text[max(pos, cut - 12):cut].rstrip("\"'”’»)]")
+        if m.group(0).strip("\n") and _ABBREV.search(tail):
             continue
         _add(text, pos, cut, spans)
         pos = m.end()

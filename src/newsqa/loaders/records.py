@@ -60,10 +60,7 @@ def _authors(value: Any) -> list[str]:
     out: list[str] = []
     for item in items:
         name = _as_text(item)
-        if isinstance(value, list):
-            parts = [name]
-        else:
-            parts = _AUTHOR_SPLIT.split(_BY.sub("", name))
+        parts = [name] if isinstance(value, list) else _AUTHOR_SPLIT.split(_BY.sub("", name))
         out.extend(p.strip() for p in parts if p and p.strip())
     return out
 
