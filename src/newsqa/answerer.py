@@ -42,7 +42,7 @@ CONTEXT_CHARS = 600
 
 # Verbs of demanding and urging are one class: "What did X demand?" is answered by
 # "We call on ...", "X urged ...", "they must ...".  News questions ask this constantly.
-_DEMAND = "demand call urge ask insist press appeal request require".split()
+_DEMAND = ["demand", "call", "urge", "ask", "insist", "press", "appeal", "request", "require"]
 WORD_CLASSES = {w: "<demand>" for w in _DEMAND}
 
 
