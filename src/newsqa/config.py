@@ -41,6 +41,12 @@ class Settings(BaseSettings):
         description="Sentence-transformers model: the packaged default, a local path or a name.",
     )
     embed_batch_size: int = 64
+    embed_backend: str = Field(
+        "torch", description="torch | onnx-int8 (onnxruntime, dynamic int8; see README Speed)."
+    )
+    embed_threads: int | None = Field(
+        None, description="Threads for embedding; None = one per core (torch's default)."
+    )
     device: str | None = Field(None, description="torch device; None picks cuda when present.")
     chunk_tokens: int = Field(200, description="Chunk size in embedder tokens (window is 256).")
     chunk_overlap_tokens: int = 40
