@@ -47,9 +47,12 @@ class Settings(BaseSettings):
     embed_threads: int | None = Field(
         None, description="Threads for embedding; None = one per core (torch's default)."
     )
+    ingest_batch_chunks: int = Field(
+        512, description="Chunks embedded and written per batch; an article's row follows."
+    )
     device: str | None = Field(None, description="torch device; None picks cuda when present.")
     chunk_tokens: int = Field(200, description="Chunk size in embedder tokens (window is 256).")
-    chunk_overlap_tokens: int = 40
+    chunk_overlap_tokens: int = 50
     max_article_chars: int = Field(
         2_000_000, description="Longer texts are refused with a reason, not truncated."
     )
