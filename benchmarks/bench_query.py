@@ -83,29 +83,33 @@ def warm(args) -> dict:
 
 # --- cold --------------------------------------------------------------------------------
 def cold(args) -> dict:
-    env = {**os.environ, "NEWSQA_INDEX": args.index}
+    """Fresh-process wall times, interleaved, for each embedding backend."""
     q = "What did Lavrov demand?"
-    runs: dict[str, list[float]] = {"python -c pass": [], "import newsqa.cli": [],
-                                     "newsqa ask": [], "newsqa search": []}
+    cli = "import sys; from newsqa.cli import main; main(sys.argv[1:])"
     cmds = {"python -c pass": [sys.executable, "-c", "pass"],
-            "import newsqa.cli": [sys.executable, "-c", "import newsqa.cli"],
-            "newsqa ask": [sys.executable, "-m", "newsqa.cli", "ask", q],
-            "newsqa search": [sys.executable, "-m", "newsqa.cli", "search", q]}
+            "import newsqa.cli": [sys.executable, "-c", "import newsqa.cli"]}
+    for backend in args.backends:
+        cmds[f"newsqa ask ({backend})"] = [sys.executable, "-c", cli, "ask", q, backend]
+        cmds[f"newsqa search ({backend})"] = [sys.executable, "-c", cli, "search", q, backend]
+    runs: dict[str, list[float]] = {name: [] for name in cmds}
     for _ in range(args.repeats):
         for name, cmd in cmds.items():
+            backend = cmd.pop() if name.startswith("newsqa ") else "torch"
+            env = {**os.environ, "NEWSQA_INDEX": args.index, "NEWSQA_EMBED_BACKEND": backend}
             t = time.perf_counter()
             p = subprocess.run(cmd, env=env, capture_output=True, text=True)
             runs[name].append(time.perf_counter() - t)
+            if name.startswith("newsqa "):
+                cmd.append(backend)
             if p.returncode:
-                runs[name + " (failed)"] = [p.returncode]
-                print(name, "failed:", p.stderr.strip().splitlines()[-1:], file=sys.stderr)
-    out = {k: round(median(v), 3) for k, v in runs.items() if v}
+                sys.exit(f"{name} failed: {p.stderr.strip()[-2000:]}")
+    out = {k: round(median(v), 3) for k, v in runs.items()}
     imp = subprocess.run([sys.executable, "-X", "importtime", "-c", "import newsqa.cli"],
-                         env=env, capture_output=True, text=True).stderr.splitlines()
+                         capture_output=True, text=True).stderr.splitlines()
     top = sorted(((int(ln.split("|")[1]), ln.split("|")[2].strip()) for ln in imp[1:]
                   if ln.count("|") == 2 and ln.split("|")[1].strip().isdigit()), reverse=True)
-    out["importtime_cumulative_us_top"] = top[:8]
-    return {"median_s": out, "repeats": args.repeats}
+    return {"median_s": out, "repeats": args.repeats,
+            "importtime_newsqa_cli_cumulative_us_top": top[:8]}
 
 
 # --- scale (store-only) ------------------------------------------------------------------
@@ -126,11 +130,16 @@ def seed_vectors(n: int) -> tuple[np.ndarray, list[str]]:
 
 
 def scale(args) -> dict:
+    from newsqa import store as store_mod
     from newsqa.models import Article, Chunk, Filters
     from newsqa.store import ChunkStore, make_client
 
     class NoModel:  # the store never embeds: vectors are always passed
         name = "all-MiniLM-L6-v2"
+
+    # Search-time parameters stay newsqa's; a lower ef_construction only makes the build
+    # affordable on a shared 2-core machine (it changes the graph's quality, not its shape).
+    store_mod.HNSW = {**store_mod.HNSW, "ef_construction": args.ef_construction}
 
     rng = np.random.default_rng(0)
     centres, texts = seed_vectors(args.seed_chunks)
@@ -160,7 +169,8 @@ def scale(args) -> dict:
                     arts[aid] = Article(aid, f"Synthetic article {i // 4}", "",
                                         date=f"{year}-{1 + i % 12:02d}-{1 + i % 28:02d}",
                                         source="President of Russia (en.kremlin.ru)")
-                chunks.append(Chunk(aid, i % 4, 0, len(texts[p]), texts[p]))
+                doc = texts[p][: args.doc_chars]
+                chunks.append(Chunk(aid, i % 4, 0, len(doc), doc))
             store.upsert(arts, chunks, vecs)
             have += n
             el = time.perf_counter() - t_build
@@ -174,7 +184,8 @@ def scale(args) -> dict:
         print(json.dumps(row), flush=True)
         results.append(row)
         write_result("query-scale-partial", {"machine": machine(), "rows": results})
-    return {"rows": results, "noise": args.noise, "seed_chunks": len(centres)}
+    return {"rows": results, "noise": args.noise, "seed_chunks": len(centres),
+            "hnsw": store_mod.HNSW, "doc_chars": args.doc_chars}
 
 
 # --- amplify -----------------------------------------------------------------------------
@@ -238,12 +249,15 @@ def main() -> None:
     c = sub.add_parser("cold")
     c.add_argument("index")
     c.add_argument("--repeats", type=int, default=3)
+    c.add_argument("--backends", nargs="+", default=["torch", "onnx-int8"])
     s = sub.add_parser("scale")
     s.add_argument("dir")
     s.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     s.add_argument("--batch", type=int, default=5000)
     s.add_argument("--seed-chunks", type=int, default=256)
     s.add_argument("--noise", type=float, default=0.6, help="noise norm relative to a unit vector")
+    s.add_argument("--ef-construction", type=int, default=400)
+    s.add_argument("--doc-chars", type=int, default=1000, help="stored document length")
     a = sub.add_parser("amplify")
     a.add_argument("src")
     a.add_argument("dst")

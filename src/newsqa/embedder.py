@@ -94,18 +94,37 @@ class Embedder(Embeddings):
     def _onnx(self):  # -> OnnxInt8Encoder
         from .onnx_backend import OnnxInt8Encoder
 
-        return OnnxInt8Encoder(self.model, resolve_model(self.name), self.threads)
+        return OnnxInt8Encoder(lambda: self.model, resolve_model(self.name), self.threads)
+
+    @cached_property
+    def _files(self):  # -> LocalModelFiles | None
+        """With onnx-int8, tokenizer and sizes come from the model's files: no torch import."""
+        if self.backend != "onnx-int8":
+            return None
+        from .onnx_backend import LocalModelFiles
+
+        path = resolve_model(self.name)
+        return LocalModelFiles(path) if LocalModelFiles.usable(path) else None
 
     @property
     def dim(self) -> int:
-        return int(self.model.get_embedding_dimension())
+        return self._files.dim if self._files else int(self.model.get_embedding_dimension())
 
     @property
     def max_tokens(self) -> int:
-        return int(self.model.max_seq_length)
+        return self._files.max_tokens if self._files else int(self.model.max_seq_length)
+
+    def _token_ids(self, texts: list[str]) -> list[list[int]]:
+        """Model inputs for ``texts``: special tokens added, truncated to the window."""
+        if self._files:
+            return self._files.ids(texts)
+        return self.model.tokenizer(texts, truncation=True, max_length=self.max_tokens,
+                                    verbose=False)["input_ids"]
 
     def _count_tokens(self, text: str) -> int:
-        """Tokens the model sees for ``text`` (special tokens excluded)."""
+        """Tokens the model sees for ``text`` (special tokens excluded, no truncation)."""
+        if self._files:
+            return self._files.count(text)
         return len(self.model.tokenizer.encode(text, add_special_tokens=False, verbose=False))
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -122,13 +141,12 @@ class Embedder(Embeddings):
         """
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        ids = self.model.tokenizer(list(texts), truncation=True, max_length=self.max_tokens,
-                                   add_special_tokens=True)["input_ids"]
+        ids = self._token_ids(list(texts))
         lengths = [len(x) for x in ids]
         self.tokens_embedded += sum(lengths)
         order = np.argsort(lengths, kind="stable")
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        pad = self.model.tokenizer.pad_token_id or 0
+        pad = 0  # masked out, so its value does not matter
         for lo in range(0, len(order), self.batch_size):
             idx = order[lo:lo + self.batch_size]
             width = lengths[idx[-1]]

@@ -4,7 +4,10 @@ sentence-transformers 6.2 cannot install its ``[onnx]`` extra here (optimum-onnx
 transformers), so the model is exported with ``torch.onnx.export`` and quantised with
 onnxruntime's ``quantize_dynamic``.  ``per_channel=True, reduce_range=True`` matter: the
 default settings drop the cosine to the fp32 vectors to ~0.93 (MODELS.md), these keep ~0.99.
-The export happens once per model and is cached on disk; later processes only load it.
+The export happens once per model and is cached on disk; later processes only load it, and
+they need neither torch nor sentence-transformers: the tokenizer is read from the model's
+``tokenizer.json`` with the ``tokenizers`` library, which takes ``newsqa ask``'s cold start
+from "import torch" (seconds) to "import onnxruntime" (a fraction of that).
 
 Only models whose sentence-transformers pipeline is ``Transformer → mean Pooling (→
 Normalize)`` are supported, because pooling is redone here in numpy.
@@ -13,8 +16,10 @@ Normalize)`` are supported, because pooling is redone here in numpy.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,14 +49,19 @@ def _check_pipeline(model: SentenceTransformer) -> None:
         )
 
 
-def export_int8(model: SentenceTransformer, model_path: str, out_dir: Path | None = None) -> Path:
-    """The quantised ONNX file for ``model`` (exported and quantised on first call)."""
-    _check_pipeline(model)
-    out_dir = out_dir or cache_dir()
+def int8_path(model_path: str) -> Path:
+    """Where the quantised export of the model at ``model_path`` is cached."""
     key = hashlib.sha1(str(Path(model_path).resolve()).encode()).hexdigest()[:12]
-    target = out_dir / f"{Path(model_path).name}-{key}-int8.onnx"
+    return cache_dir() / f"{Path(model_path).name}-{key}-int8.onnx"
+
+
+def export_int8(model: SentenceTransformer, model_path: str) -> Path:
+    """The quantised ONNX file for ``model`` (exported and quantised on first call)."""
+    target = int8_path(model_path)
     if target.exists():
         return target
+    _check_pipeline(model)
+    out_dir = target.parent
     try:
         import torch
         from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -94,18 +104,54 @@ def export_int8(model: SentenceTransformer, model_path: str, out_dir: Path | Non
     return target
 
 
+class LocalModelFiles:
+    """Tokenizer and sizes straight from a local model directory, without importing torch."""
+
+    def __init__(self, model_path: str) -> None:
+        from tokenizers import Tokenizer
+
+        root = Path(model_path)
+        st_conf = json.loads((root / "sentence_bert_config.json").read_text())
+        self.max_tokens = int(st_conf["max_seq_length"])
+        pool = json.loads((root / "1_Pooling" / "config.json").read_text())
+        self.dim = int(pool["word_embedding_dimension"])
+        self.tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self._counter = Tokenizer.from_file(str(root / "tokenizer.json"))
+        self._counter.no_padding()
+        self._counter.no_truncation()  # the chunker must see true lengths
+        self.tokenizer.enable_truncation(self.max_tokens)
+
+    @staticmethod
+    def usable(model_path: str) -> bool:
+        root = Path(model_path)
+        return all((root / f).is_file() for f in (
+            "tokenizer.json", "sentence_bert_config.json", "1_Pooling/config.json"))
+
+    def ids(self, texts: list[str]) -> list[list[int]]:
+        """Model inputs: special tokens added, truncated to the window."""
+        return [e.ids for e in self.tokenizer.encode_batch(texts)]
+
+    def count(self, text: str) -> int:
+        return len(self._counter.encode(text, add_special_tokens=False).ids)
+
+
 class OnnxInt8Encoder:
     """Runs the quantised graph and mean-pools; the embedder feeds it padded batches."""
 
-    def __init__(self, model: SentenceTransformer, model_path: str,
+    def __init__(self, model: Callable[[], SentenceTransformer], model_path: str,
                  threads: int | None = None) -> None:
+        """``model`` is called (loading torch) only when the export is not cached yet."""
         import onnxruntime as ort
 
+        path = int8_path(model_path)
+        if not path.exists():
+            path = export_int8(model(), model_path)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or 0  # 0 = one per core
         opts.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(
-            str(export_int8(model, model_path)), opts, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(str(path), opts,
+                                            providers=["CPUExecutionProvider"])
 
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
         """Unit-length mean-pooled vectors for one padded batch."""
