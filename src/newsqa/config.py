@@ -42,7 +42,8 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = 64
     embed_backend: str = Field(
-        "torch", description="torch | onnx-int8 (onnxruntime, dynamic int8; see README Speed)."
+        "torch",
+        description="torch | torch-bf16 | onnx-int8 (onnxruntime, dynamic int8); README Speed.",
     )
     embed_threads: int | None = Field(
         None, description="Threads for embedding; None = one per core (torch's default)."
