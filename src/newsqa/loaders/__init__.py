@@ -119,3 +119,10 @@ def load_paths(paths: Iterable[Path], options: LoadOptions | None = None) -> Ite
             yield p
         else:
             yield from load_file(p, options)
+
+
+def supported_extensions() -> list[str]:
+    """Every file extension a loader is registered for (without compression suffixes)."""
+    from . import jsonfile, textfile  # noqa: F401  (importing registers them)
+
+    return sorted(LOADERS)
