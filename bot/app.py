@@ -46,7 +46,7 @@ def main(*, sync: bool = False, env: Mapping[str, str] | None = None,
     except NewsqaError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    discord.utils.setup_logging(level=logging.INFO, root=False)
+    discord.utils.setup_logging(level=logging.WARNING, root=True)
     logging.getLogger("newsqa").setLevel(logging.INFO)
     try:
         asyncio.run(serve(engine, config, sync=sync))

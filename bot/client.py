@@ -66,6 +66,7 @@ class NewsqaBot(discord.Client):
         self.ingest_lock = asyncio.Lock()
         self.background: set[asyncio.Task] = set()
         self._stats: tuple[float, dict[str, Any]] | None = None
+        self.warm_up: asyncio.Task | None = None
         from . import commands, followups, ingest
 
         commands.register(self)
@@ -77,7 +78,7 @@ class NewsqaBot(discord.Client):
         if self.sync_on_start:
             await self.sync_commands()
         # Load the model and lexical index now, off the loop, so the first question is fast.
-        self.spawn(self.call(self.engine.search, "warm up", k=1))
+        self.warm_up = self.spawn(self.call(self.engine.search, "warm up", k=1))
 
     async def sync_commands(self) -> list[app_commands.AppCommand]:
         """Register the commands: per guild (instant) when guilds are configured, else global."""

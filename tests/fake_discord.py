@@ -210,6 +210,7 @@ class FakeDiscord:
             data = json.loads(msg.data)
             if data["op"] == 1:
                 self.heartbeats += 1
+                await asyncio.sleep(0.01)  # like a network; an instant ack races discord.py
                 await ws.send_str(json.dumps({"op": 11}))
             elif data["op"] == 2:
                 if data["d"]["token"] != self.TOKEN:
