@@ -9,6 +9,7 @@ its own event loop in a thread, over a small real index built once for this modu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import logging
@@ -78,10 +79,8 @@ class Harness:
         async def waiter() -> None:
             while not done(rec):
                 rec.changed.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(rec.changed.wait(), 0.5)
-                except TimeoutError:
-                    pass
         self.run(waiter(), timeout)
 
     def answered(self, rec, timeout: float = 30):
