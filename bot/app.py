@@ -72,7 +72,9 @@ def cli(argv: list[str] | None = None) -> int:
     """``python -m bot [--sync]``."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Run the newsqa Discord bot (token in DISCORD_TOKEN; see the README).")
     parser.add_argument("--sync", action="store_true",
                         help="(re)register the slash commands with Discord on start")
     args = parser.parse_args(argv)

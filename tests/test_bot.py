@@ -28,6 +28,7 @@ from bot.client import NewsqaBot
 from bot.config import BotConfig
 from bot.feedback import export_jsonl
 from bot.limits import RateLimiter, Slots
+from newsqa.cli import main as cli_main
 from newsqa.config import Settings
 from newsqa.engine import Engine
 from newsqa.models import Citation
@@ -229,7 +230,8 @@ def test_nothing_found_is_helpful(h: Harness) -> None:
     assert not rec.original["components"]
 
 
-def test_sources_button_and_feedback(h: Harness, lavrov) -> None:
+def test_sources_button_and_feedback(h: Harness, lavrov, capsys: pytest.CaptureFixture
+                                     ) -> None:
     rec = lavrov[0]
     buttons = [c["custom_id"] for c in rec.original["components"][0]["components"]]
     sources = h.answered(h.run(h.fake.click(rec.original, buttons[0], user_id=1008)))
@@ -248,6 +250,8 @@ def test_sources_button_and_feedback(h: Harness, lavrov) -> None:
     out = io.StringIO()
     export_jsonl(h.bot.engine.index_dir, out)
     records = [json.loads(line) for line in out.getvalue().splitlines()]
+    cli_main(["feedback", "--index", str(h.bot.engine.index_dir)])  # `newsqa feedback`
+    assert capsys.readouterr().out == out.getvalue()
     mine = [r for r in records if r["answer_id"] == buttons[0].split(":")[2]]
     assert sorted(r["vote"] for r in mine) == ["down", "up"]
     assert mine[0]["question"] == LAVROV and RT_ID in mine[0]["cited"]
@@ -325,8 +329,14 @@ def test_ingest_admin_only(h: Harness) -> None:
     h.wait(rec, lambda r: "✅" in ((r.original or {}).get("content") or ""), timeout=60)
     assert "2 added" in rec.original["content"] and "0 failed" in rec.original["content"]
     assert rec.original["flags"] == 0
-    h.bot.forget_stats()
     assert h.bot.engine.article(records[100]["id"]).title == records[100]["title"]
+    again = h.command("ingest", url=f"http://127.0.0.1:{h.fake.port}/files/new.jsonl",
+                      user_id=1015, admin=True)  # same file by URL: nothing changes
+    h.wait(again, lambda r: "✅" in ((r.original or {}).get("content") or ""), timeout=60)
+    assert "2 unchanged" in again.original["content"]
+    ftp = h.command("ingest", url="ftp://example.org/a.jsonl", user_id=1015, admin=True)
+    h.answered(ftp)
+    assert "not an http(s) URL" in ftp.followups[0]["content"] and ftp.followups[0]["flags"]
     h.bot.engine.remove([records[100]["id"], records[101]["id"]])  # back to 22 for others
 
 
