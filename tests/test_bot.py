@@ -126,6 +126,7 @@ def h(bot_index: Path) -> Harness:
 
     bot = lt.run(start(), 90)
     yield Harness(lt, fake, bot)
+    assert not fake.violations  # no test made the bot break a Discord rule
     lt.run(bot.close())
     lt.run(fake.stop())
     lt.stop()
@@ -433,3 +434,34 @@ def test_start_with_bad_or_missing_token(h: Harness, bot_index: Path,
     assert "wrong.token.value" not in out.err + out.out
     assert time.monotonic() - t0 < 10
     assert BotConfig(token="wrong.token.value").__repr__().count("wrong") == 0
+
+
+def test_fake_discord_enforces_the_rules(h: Harness) -> None:
+    """The harness itself: late, double and missing acks are refused as Discord does."""
+    import aiohttp
+
+    from .fake_discord import Interaction
+
+    fake = h.fake
+
+    async def scenario() -> list[int]:
+        statuses = []
+        late = Interaction("1", "t-late", {"type": 2}, time.monotonic() - 3.5)
+        fresh = Interaction("2", "t-fresh", {"type": 2}, time.monotonic())
+        fake.interactions.update({"t-late": late, "t-fresh": fresh})
+        async with aiohttp.ClientSession() as s:
+            follow = f"{fake.api_base}/webhooks/{fake.app_id}/t-fresh"
+            calls = [("post", follow, {"content": "too early"}),
+                     ("post", f"{fake.api_base}/interactions/1/t-late/callback", {"type": 5}),
+                     ("post", f"{fake.api_base}/interactions/2/t-fresh/callback", {"type": 5}),
+                     ("post", f"{fake.api_base}/interactions/2/t-fresh/callback", {"type": 5}),
+                     ("post", follow, {"content": "x" * 2001})]
+            for method, url, body in calls:
+                async with s.request(method, url, json=body) as resp:
+                    statuses.append(resp.status)
+        return statuses
+
+    before = len(fake.violations)
+    assert h.run(scenario()) == [404, 404, 200, 400, 400]
+    assert len(fake.violations) == before + 4
+    del fake.violations[before:]
