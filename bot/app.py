@@ -46,8 +46,9 @@ def main(*, sync: bool = False, env: Mapping[str, str] | None = None,
     except NewsqaError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    discord.utils.setup_logging(level=logging.WARNING, root=True)
-    logging.getLogger("newsqa").setLevel(logging.INFO)
+    if not logging.getLogger().handlers:  # keep a host's (or pytest's) logging as it is
+        discord.utils.setup_logging(level=logging.WARNING, root=True)
+        logging.getLogger("newsqa").setLevel(logging.INFO)
     try:
         asyncio.run(serve(engine, config, sync=sync))
     except discord.LoginFailure:
