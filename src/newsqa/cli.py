@@ -70,6 +70,7 @@ def ingest(
 ) -> None:
     """Load, chunk, embed and store articles (incremental: unchanged ones are skipped)."""
     from .engine import sample_archive_path
+    from .loaders import estimate_items
     from .render import IngestProgress, print_ingest_report
 
     paths = list(archive or [])
@@ -78,7 +79,7 @@ def ingest(
     if not paths:
         raise NewsqaError("nothing to ingest: give files or directories, or --sample")
     engine = make_engine(index)
-    with IngestProgress(enabled=not as_json) as bar:
+    with IngestProgress(enabled=not as_json, total=estimate_items(paths)) as bar:
         report = engine.ingest(paths, progress=bar.update)
     if as_json:
         emit_json(report.to_dict())

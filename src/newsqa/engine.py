@@ -93,7 +93,7 @@ class Engine:
         store = self._checked_store()
         chunker = Chunker(self.embedder.count_tokens, s.chunk_tokens, s.chunk_overlap_tokens)
         ingestor = Ingestor(self.catalog, store, chunker, self.embedder,
-                            max_chars=s.max_article_chars)
+                            max_chars=s.max_article_chars, batch_chunks=s.ingest_batch_chunks)
         return ingestor.run(items, progress)
 
     def remove(self, article_ids: Iterable[str]) -> list[str]:
