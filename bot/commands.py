@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import TYPE_CHECKING
 
@@ -169,15 +170,12 @@ class SourcesButton(discord.ui.DynamicItem[discord.ui.Button],
         async with bot.guard(interaction):
             await interaction.response.defer(ephemeral=True, thinking=True)
             answer = await stored_answer(bot, self.answer_id)
-            contexts = {}
+            articles = {}
             for c in answer.citations[:render.EMBEDS]:
-                try:
-                    art = await bot.call(bot.engine.article, c.article_id)
-                except NewsqaError:
-                    continue  # removed since: show the quote alone
-                contexts[c.n] = render.context_of(art, c)
+                with contextlib.suppress(NewsqaError):  # removed since: the quote alone
+                    articles[c.article_id] = await bot.call(bot.engine.article, c.article_id)
             await interaction.followup.send(embeds=render.sources_embeds(answer.citations,
-                                                                         contexts),
+                                                                         articles),
                                             ephemeral=True, allowed_mentions=render.NO_MENTIONS)
 
 

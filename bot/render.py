@@ -26,6 +26,7 @@ FOOTER = 2048
 EMBED_TOTAL = 6000
 EMBEDS = 10
 ELLIPSIS = "…"
+CONTEXT = 400  # characters of article text shown on each side of a quote in "Sources"
 
 COLOR = discord.Colour.blurple()
 NOTHING_FOUND = (
@@ -149,11 +150,12 @@ def nothing_found(answer: Answer, stats: dict[str, Any] | None) -> discord.Embed
     return embed
 
 
-def sources_embeds(citations: list[Citation], contexts: dict[int, str]) -> list[discord.Embed]:
-    """Ephemeral "Sources": each citation's excerpt in full with its surrounding text.
+def sources_embeds(citations: list[Citation], articles: dict[str, Article]
+                   ) -> list[discord.Embed]:
+    """Ephemeral "Sources": each quote in full, in bold, inside its surrounding text.
 
-    ``contexts`` maps a citation number to the passage around its quote; everything is shared
-    out so that all embeds together stay under 6000 characters.
+    ``articles`` holds the cited articles still in the archive (a removed one shows the
+    quote alone); the embeds share out the 6000 characters one message may carry.
     """
     shown = citations[:EMBEDS]
     budget = max((EMBED_TOTAL - 200 * len(shown)) // max(len(shown), 1), 200)
@@ -161,19 +163,42 @@ def sources_embeds(citations: list[Citation], contexts: dict[int, str]) -> list[
     for c in shown:
         e = discord.Embed(title=clip(f"[{c.n}] {c.title or c.article_id}", TITLE),
                           url=c.url if (c.url or "").startswith("http") else None, colour=COLOR)
-        text = contexts.get(c.n, c.quote)
-        e.description = quote_block(text, min(DESCRIPTION, budget))
+        art = articles.get(c.article_id)
+        before, after = ("", "") if art is None else (art.text[:c.start], art.text[c.end:])
+        e.description = excerpt(before, c.quote, after, min(DESCRIPTION, budget))
         e.set_footer(text=clip(f"{meta_line(c.source, c.date)} · id {c.article_id} · "
                                f"chars {c.start}–{c.end}", 150))
         embeds.append(e)
     return embeds
 
 
-def context_of(article: Article, c: Citation, margin: int = 300) -> str:
-    """The quote with up to ``margin`` characters of its article on each side."""
-    lo, hi = max(c.start - margin, 0), min(c.end + margin, len(article.text))
-    before, after = article.text[lo:c.start], article.text[c.end:hi]
-    return ("…" if lo else "") + before + c.quote + after + ("…" if hi < len(article.text) else "")
+def excerpt(before: str, quote: str, after: str, limit: int) -> str:
+    """A block quote with ``quote`` in bold and as much context around it as fits.
+
+    The quote itself is only cut when it alone exceeds ``limit``; up to ``CONTEXT``
+    characters of context on each side are cut at word boundaries.
+    """
+    q = escape_markdown(" ".join(quote.split()))
+    if len(q) + 8 > limit:
+        return quote_block(quote, limit)
+    room = min((limit - len(q) - 8) // 2, CONTEXT)
+    b = escape_markdown(_side(before, room, near_end=True))
+    a = escape_markdown(_side(after, room, near_end=False))
+    while len(b) + len(a) + len(q) + 6 > limit:  # escaping made the context longer
+        b, a = b[len(b) // 4:], a[: len(a) * 3 // 4]
+    return f"> {b} **{q}** {a}".replace(">  **", "> **").rstrip()
+
+
+def _side(text: str, room: int, *, near_end: bool) -> str:
+    """At most ``room`` characters of ``text`` next to the quote, cut at a word, with "…"."""
+    text = " ".join(text.split())
+    if len(text) <= room:
+        return text
+    if room < 10:
+        return ""
+    if near_end:
+        return "…" + text[-(room - 1):].split(" ", 1)[-1]
+    return text[:room - 1].rsplit(" ", 1)[0] + "…"
 
 
 def search_embed(query: str, passages: list[Passage], stats: dict[str, Any] | None

@@ -76,6 +76,13 @@ def test_sources_and_search_embeds_fit_one_message() -> None:
     cites = [citation(n, "x" * 3000) for n in range(1, 15)]
     embeds = render.sources_embeds(cites, {})
     assert len(embeds) == 10 and not limit_problems(payload(*embeds))
+    text = "Before * the quote. " * 100 + "The quoted_sentence here." + " After it." * 100
+    art = Article(id="a1", title="T", text=text)
+    start = text.index("The quoted")
+    cite = citation(1, "The quoted_sentence here.", start=start, end=start + 25)
+    desc = render.sources_embeds([cite], {"a1": art})[0].description
+    assert "**The quoted\\_sentence here.**" in desc and desc.startswith("> …")
+    assert desc.endswith("…") and len(desc) <= render.DESCRIPTION
     passages = [Passage(f"a{i}::0", f"a{i}", 0, 10, "y " * 900, "Title " * 80, "2016", None,
                         "RT", 0.5) for i in range(30)]
     embed = render.search_embed("q" * 300, passages, None)
