@@ -127,6 +127,10 @@ def h(bot_index: Path) -> Harness:
     bot = lt.run(start(), 90)
     yield Harness(lt, fake, bot)
     assert not fake.violations  # no test made the bot break a Discord rule
+    acks = sorted(r.ack_latency for r in fake.interactions.values() if r.acked_at
+                  and r.payload["type"] in (2, 3))
+    print(f"\n{len(acks)} acks: median {acks[len(acks) // 2] * 1000:.0f} ms, "
+          f"max {acks[-1] * 1000:.0f} ms")
     lt.run(bot.close())
     lt.run(fake.stop())
     lt.stop()
