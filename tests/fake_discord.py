@@ -5,6 +5,7 @@ components and messages.  It enforces Discord's rules so tests catch real mistak
 interactions must be acknowledged within 3 s and only once, follow-ups and edits need an
 acknowledged interaction, and every message must respect Discord's length limits (a
 violation is answered with Discord's 400 "Invalid Form Body" and recorded in ``violations``).
+``rate_limit_next`` makes the next webhook calls answer 429 the way Discord does.
 
 Point the client at it with two class attributes (see ``tests/test_bot.py``):
 ``discord.http.Route.BASE = fake.api_base`` and
@@ -122,6 +123,8 @@ class FakeDiscord:
         self.identified = asyncio.Event()
         self.sockets: list[web.WebSocketResponse] = []
         self.heartbeats = 0
+        self.rate_limit_next = 0  # answer this many webhook edits/follow-ups with a 429
+        self.rate_limited = 0
         self._seq = itertools.count(1)
         self.port = 0
         self._runner: web.AppRunner | None = None
@@ -389,6 +392,16 @@ class FakeDiscord:
             "resource": resource,
         })
 
+    def _throttled(self) -> web.Response | None:
+        """Discord's 429: JSON ``retry_after`` and a ``Via`` header (else it is a proxy's)."""
+        if self.rate_limit_next <= 0:
+            return None
+        self.rate_limit_next -= 1
+        self.rate_limited += 1
+        return json_response({"message": "You are being rate limited.", "retry_after": 0.05,
+                              "global": False}, 429,
+                             headers={"Via": "1.1 google", "X-RateLimit-Scope": "user"})
+
     def _acked(self, request: web.Request) -> Interaction | None:
         rec = self.interactions.get(request.match_info["token"])
         if rec is None or rec.acked_at is None:
@@ -397,6 +410,8 @@ class FakeDiscord:
         return rec
 
     async def followup(self, request: web.Request) -> web.Response:
+        if (limited := self._throttled()) is not None:
+            return limited
         rec = self._acked(request)
         if rec is None:
             return error(404, 10015, "Unknown Webhook")
@@ -421,6 +436,8 @@ class FakeDiscord:
         return json_response(rec.original)
 
     async def edit_message(self, request: web.Request) -> web.Response:
+        if (limited := self._throttled()) is not None:
+            return limited
         rec = self._acked(request)
         if rec is None:
             return error(404, 10015, "Unknown Webhook")

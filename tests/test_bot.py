@@ -365,9 +365,11 @@ def test_rate_limit_and_busy(h: Harness) -> None:
         h.bot.rate, h.bot.slots = saved
 
 
-def test_mentions_are_never_pinged(h: Harness) -> None:
+def test_mentions_are_never_pinged_and_429_is_survived(h: Harness) -> None:
+    h.fake.rate_limit_next = 1  # the answer's edit is rate limited once, then retried
     rec = h.answered(h.command("ask", question="When must boats be registered with the harbour "
                                                "office?", user_id=1019))
+    assert h.fake.rate_limited == 1
     text = json.dumps(embed_of(rec))
     assert "@everyone" in text or "@here" in text  # archive text shown as is ...
     assert rec.original["allowed_mentions"] == {"parse": []}
