@@ -23,6 +23,7 @@ import discord
 import pytest
 import yarl
 
+from bot import ingest as bot_ingest
 from bot.app import main as bot_main
 from bot.client import NewsqaBot
 from bot.config import BotConfig
@@ -316,7 +317,8 @@ def test_search_article_stats(h: Harness) -> None:
     assert fields["Articles"] == "22" and "RT: 1" in fields["Outlets"]
 
 
-def test_ingest_admin_only(h: Harness) -> None:
+def test_ingest_admin_only(h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bot_ingest, "PROGRESS_EVERY", 0.05)  # see the progress edits
     records = jsonl_records(Path(__file__).parent.parent / "src/newsqa/sample_archive"
                             / "kremlin-2016.jsonl")
     body = "".join(json.dumps(r) + "\n" for r in records[100:102]).encode()
@@ -333,6 +335,8 @@ def test_ingest_admin_only(h: Harness) -> None:
     rec = h.command("ingest", attachment=aid, resolved=resolved, user_id=1015, admin=True)
     h.wait(rec, lambda r: "✅" in ((r.original or {}).get("content") or ""), timeout=60)
     assert "2 added" in rec.original["content"] and "0 failed" in rec.original["content"]
+    assert any((p.get("content") or "").startswith("📥 Ingesting `new.jsonl`…")
+               for p in h.fake.payloads)
     assert rec.original["flags"] == 0
     assert h.bot.engine.article(records[100]["id"]).title == records[100]["title"]
     again = h.command("ingest", url=f"http://127.0.0.1:{h.fake.port}/files/new.jsonl",
