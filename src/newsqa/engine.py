@@ -82,10 +82,14 @@ class Engine:
                ) -> IngestReport:
         """Load, chunk, embed and store everything under ``paths`` (files, directories or
         ``http(s)://`` URLs given as strings); see ingest.py and urls.py."""
+        from dataclasses import replace
+
         from .loaders import LoadOptions
         from .urls import load_inputs
 
-        options = options or LoadOptions(allow_private_urls=self.settings.allow_private_urls)
+        options = options or LoadOptions()
+        if self.settings.allow_private_urls:
+            options = replace(options, allow_private_urls=True)
         return self.ingest_articles(load_inputs(list(paths), options), progress=progress)
 
     def ingest_articles(self, items: Iterable[Any], *, progress=None) -> IngestReport:

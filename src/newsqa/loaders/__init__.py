@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import LoadError
+from ..errors import LoadError, NewsqaError
 from ..models import Article
 from .decode import is_binary
 
@@ -57,6 +57,25 @@ def register(*extensions: str, raw: bool = False) -> Callable[[Loader], Loader]:
         return fn
 
     return deco
+
+
+def parse_field_map(spec: str) -> dict[str, str]:
+    """``"text=body,date=pubdate"`` → ``{"text": "body", "date": "pubdate"}`` (``--map``).
+
+    Keys must be Article fields (the ones records.py knows aliases for), so a typo is a
+    clear error instead of a silently ignored option.
+    """
+    from .records import ALIASES
+
+    out: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        key, sep, column = (x.strip() for x in part.partition("="))
+        if not sep or not key or not column:
+            raise NewsqaError(f"--map: expected FIELD=COLUMN, got {part!r}")
+        if key not in ALIASES:
+            raise NewsqaError(f"--map: unknown field {key!r} (fields: {', '.join(ALIASES)})")
+        out[key] = column
+    return out
 
 
 def read_capped(stream: IO[bytes], origin: str, limit: int) -> bytes:
