@@ -62,7 +62,7 @@ class Settings(BaseSettings):
         False, description="Let URL ingest fetch private, loopback and link-local addresses."
     )
     near_duplicate_threshold: float = Field(
-        0.7, description="MinHash Jaccard above which a text is a syndicated copy (0 = off)."
+        0.6, description="Word-3-gram Jaccard from which a text is a syndicated copy (0 = off)."
     )
 
     @classmethod

@@ -25,9 +25,13 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 from .models import normalized_text
 
 NUM_PERM = 128
+SEED = 1
+# Pinned, since stored signatures are only comparable with ones made the same way.
+SCHEME = "affine32"
 SHINGLE_WORDS = 3
 # Below this many words two different briefs can share most shingles by chance.
 MIN_WORDS = 40
+LSH_MARGIN = 0.1
 _WORD = re.compile(r"\w+")
 
 
@@ -40,12 +44,14 @@ class NearDupIndex:
         with db:
             db.execute("CREATE TABLE IF NOT EXISTS minhashes (id TEXT PRIMARY KEY,"
                        " sig BLOB NOT NULL)")
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        # The LSH bands are tuned a little below the threshold so pairs right at it are still
+        # candidates; find() then checks each candidate's estimated similarity exactly.
+        self.lsh = MinHashLSH(threshold=max(0.1, threshold - LSH_MARGIN), num_perm=NUM_PERM)
         self.sigs: dict[str, LeanMinHash] = {}
         for article_id, blob in db.execute("SELECT id, sig FROM minhashes"):
             values = np.frombuffer(blob, dtype=np.uint64)
             if len(values) == NUM_PERM:
-                self._insert(article_id, LeanMinHash(seed=1, hashvalues=values))
+                self._insert(article_id, LeanMinHash(seed=SEED, hashvalues=values, scheme=SCHEME))
 
     @staticmethod
     def signature(text: str) -> LeanMinHash | None:
@@ -53,7 +59,7 @@ class NearDupIndex:
         words = _WORD.findall(normalized_text(text))
         if len(words) < MIN_WORDS:
             return None
-        m = MinHash(num_perm=NUM_PERM, seed=1)
+        m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
         m.update_batch([" ".join(words[i:i + SHINGLE_WORDS]).encode("utf-8")
                         for i in range(len(words) - SHINGLE_WORDS + 1)])
         return LeanMinHash(m)

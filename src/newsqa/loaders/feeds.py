@@ -37,9 +37,10 @@ def _entry_text(entry: Any) -> str:
 def _entry_date(entry: Any) -> str | None:
     """The raw published/updated string if it parses, else feedparser's own parse of it."""
     for key in ("published", "updated", "created"):
-        if iso := normalize_date(entry.get(key)):
+        # dict.get: FeedParserDict maps a missing "updated" to "published" (with a warning).
+        if iso := normalize_date(dict.get(entry, key)):
             return iso
-        parsed = entry.get(f"{key}_parsed")
+        parsed = dict.get(entry, f"{key}_parsed")
         if parsed:
             try:
                 return date(*parsed[:3]).isoformat()
@@ -83,7 +84,7 @@ def feed_articles(data: bytes, origin: str, opts: LoadOptions) -> Iterator[Item]
             "authors": _entry_authors(entry),
         }
         try:
-            yield article_from_record(record, where, opts.field_map, opts.defaults)
+            yield article_from_record(record, where, defaults=opts.defaults)
         except ValueError as err:
             yield LoadError(where, str(err))
 

@@ -58,7 +58,10 @@ def _tidy(text: str) -> str:
 
 def html_article(data: bytes | str, origin: str, opts: LoadOptions, *,
                  url: str | None = None, date: str | None = None) -> Item:
-    """One Article from a page's HTML, or a LoadError saying why the page has no article."""
+    """One Article from a page's HTML, or a LoadError saying why the page has no article.
+
+    ``--map`` does not apply: the fields come from the extractor under their own names.
+    """
     import trafilatura
 
     try:
@@ -83,7 +86,7 @@ def html_article(data: bytes | str, origin: str, opts: LoadOptions, *,
         "authors": doc.author,
     }
     try:
-        return article_from_record(record, origin, opts.field_map, opts.defaults)
+        return article_from_record(record, origin, defaults=opts.defaults)
     except ValueError as err:
         return LoadError(origin, str(err))
 

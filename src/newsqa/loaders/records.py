@@ -32,6 +32,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\band\b|&)\s*")
 _BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
+_DOMAIN = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+$", re.IGNORECASE)
 
 
 def _pick(rec: Mapping[str, Any], field: str, field_map: Mapping[str, str]) -> Any:
@@ -76,7 +77,13 @@ def stable_id(url: str | None, text: str) -> str:
 
 def attribute_source(source: str | None, url: str | None) -> str | None:
     """The outlet credited for an article: the record's own source (or site name), else the
-    outlet known for the URL's host (``www.cnn.com`` → ``CNN``), else the bare host."""
+    outlet known for the URL's host (``www.cnn.com`` → ``CNN``), else the bare host.
+
+    A source that is itself a domain (trafilatura falls back to the host for pages without a
+    site name) is mapped like a URL's host.
+    """
+    if source and _DOMAIN.match(source):  # "reuters.com" (a domain column, a bare site name)
+        return outlet_for_url(f"http://{source}")
     return source or outlet_for_url(url)
 
 

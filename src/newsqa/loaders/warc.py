@@ -11,6 +11,7 @@ it stopped.
 
 from __future__ import annotations
 
+import io
 import zlib
 from collections.abc import Iterator
 from typing import IO
@@ -34,6 +35,8 @@ def _response(record, where: str, opts: LoadOptions) -> Item:
     body = record.content_stream().read(opts.max_url_bytes + 1)
     if len(body) > opts.max_url_bytes:
         return LoadError(where, f"page too large (over {opts.max_url_bytes:,} bytes)")
+    if record.raw_stream.limit > 0:  # fewer bytes than the record's Content-Length
+        return LoadError(where, "record truncated (the archive ends inside it)")
     url = record.rec_headers.get_header("WARC-Target-URI")
     date = normalize_date(record.rec_headers.get_header("WARC-Date"))
     return html_article(body, where, opts, url=url, date=date)
@@ -45,13 +48,21 @@ def load_warc(stream: IO[bytes], origin: str, opts: LoadOptions) -> Iterator[Ite
     from warcio.exceptions import ArchiveLoadFailed
 
     n = 0
+    records = ArchiveIterator(stream)
     try:
-        for record in ArchiveIterator(stream):
+        for record in records:
             if record.rec_type != "response":
                 continue
             n += 1
             url = record.rec_headers.get_header("WARC-Target-URI") or "?"
             yield _response(record, f"{origin}#{n} {url}", opts)
-    except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as err:
+        # warcio stops quietly at a record cut off inside its headers: compare positions.
+        size = stream.seek(0, io.SEEK_END)
+        if records.offset < size:
+            yield LoadError(origin, f"truncated or corrupt WARC: {size - records.offset:,} "
+                                    f"unreadable bytes after {n} responses")
+    # AttributeError: warcio trips over some garbage headers instead of raising its own error.
+    except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError,
+            AttributeError) as err:
         yield LoadError(origin, f"truncated or corrupt WARC after {n} responses "
                                 f"({type(err).__name__}: {err})")
