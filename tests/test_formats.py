@@ -244,6 +244,18 @@ def test_truncated_warc_keeps_what_was_read_and_says_so(tmp_path, gz, keep, reas
         assert isinstance(items[0], Article)
 
 
+@pytest.mark.parametrize(("name", "data"), [
+    ("text.warc", b"hello, this is not a web archive\n"),
+    ("noise.warc.gz", bytes(range(7, 256)) * 12),
+])
+def test_garbage_warc_is_one_clear_error(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_bytes(data)
+    (err,) = list(load_file(path))
+    assert type(err) is LoadError and ("corrupt" in err.reason or "not a WARC" in err.reason)
+    assert len(err.reason) < 250
+
+
 def test_truncated_gzip_jsonl_keeps_earlier_records(tmp_path):
     path = tmp_path / "wire.jsonl.gz"
     data = gzip.compress((FIX / "wire-copies.jsonl").read_bytes())

@@ -54,7 +54,11 @@ def load_warc(stream: IO[bytes], origin: str, opts: LoadOptions) -> Iterator[Ite
             if record.rec_type != "response":
                 continue
             n += 1
-            url = record.rec_headers.get_header("WARC-Target-URI") or "?"
+            url = record.rec_headers.get_header("WARC-Target-URI")
+            if not url:
+                yield LoadError(f"{origin}#{n}", "corrupt record (no WARC-Target-URI): "
+                                                 "not a WARC file?")
+                continue
             yield _response(record, f"{origin}#{n} {url}", opts)
         # warcio stops quietly at a record cut off inside its headers: compare positions.
         size = stream.seek(0, io.SEEK_END)
@@ -64,5 +68,6 @@ def load_warc(stream: IO[bytes], origin: str, opts: LoadOptions) -> Iterator[Ite
     # AttributeError: warcio trips over some garbage headers instead of raising its own error.
     except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError,
             AttributeError) as err:
+        detail = ascii(str(err))[1:-1][:120]  # warcio quotes the garbage it choked on
         yield LoadError(origin, f"truncated or corrupt WARC after {n} responses "
-                                f"({type(err).__name__}: {err})")
+                                f"({type(err).__name__}: {detail})")
