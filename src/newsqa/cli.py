@@ -86,9 +86,9 @@ def ingest(
     and pages fetched from URLs.
     """
     from .engine import sample_archive_path
-    from .loaders import LoadOptions, parse_field_map
+    from .loaders import LoadOptions, estimate_items, parse_field_map
     from .render import IngestProgress, print_ingest_report
-    from .urls import read_url_list
+    from .urls import is_url, read_url_list
 
     inputs: list[str | Path] = list(archive or [])
     if sample:
@@ -99,7 +99,9 @@ def ingest(
         raise NewsqaError("nothing to ingest: give files, directories or URLs, or --sample")
     options = LoadOptions(field_map=parse_field_map(field_map or ""))
     engine = make_engine(index)
-    with IngestProgress(enabled=not as_json) as bar:
+    files = [Path(i) for i in inputs if not (isinstance(i, str) and is_url(i))]
+    total = estimate_items(files) if len(files) == len(inputs) else None  # URLs: unknown
+    with IngestProgress(enabled=not as_json, total=total) as bar:
         report = engine.ingest(inputs, options=options, progress=bar.update)
     if as_json:
         emit_json(report.to_dict())

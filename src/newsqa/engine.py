@@ -101,7 +101,8 @@ class Engine:
         store = self._checked_store()
         chunker = Chunker(self.embedder.count_tokens, s.chunk_tokens, s.chunk_overlap_tokens)
         ingestor = Ingestor(self.catalog, store, chunker, self.embedder,
-                            max_chars=s.max_article_chars, neardup=self.neardup)
+                            max_chars=s.max_article_chars, batch_chunks=s.ingest_batch_chunks,
+                            neardup=self.neardup)
         return ingestor.run(items, progress)
 
     @cached_property

@@ -19,6 +19,7 @@ from rich.progress import (
     Progress,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.table import Table
 
@@ -110,19 +111,22 @@ def print_eval(summary: dict[str, Any]) -> None:
 class IngestProgress:
     """A rich progress bar fed by the ingestor's callback (articles, chunks, rate, elapsed)."""
 
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self, enabled: bool = True, total: int | None = None) -> None:
         self.enabled = enabled and console.is_terminal
+        self.total = total
         self._progress = Progress(
             TextColumn("[bold]ingest[/]"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.fields[chunks]} chunks · {task.fields[rate]} chunks/s"),
-            TimeElapsedColumn(), console=console, transient=False,
+            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console,
+            transient=False,
         )
         self._task = None
 
     def __enter__(self) -> IngestProgress:
         if self.enabled:
             self._progress.start()
-            self._task = self._progress.add_task("ingest", total=None, chunks=0, rate="-")
+            self._task = self._progress.add_task("ingest", total=self.total, chunks=0,
+                                                rate="-")
         return self
 
     def __exit__(self, *exc: object) -> None:

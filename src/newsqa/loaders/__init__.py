@@ -169,3 +169,25 @@ def load_paths(paths: Iterable[Path], options: LoadOptions | None = None) -> Ite
             yield p
         else:
             yield from load_file(p, options)
+
+
+def estimate_items(paths: Iterable[Path]) -> int | None:
+    """A cheap count of the items under ``paths`` for a progress bar's ETA, or None.
+
+    Line-per-record files are counted by lines, single-article files as one; containers
+    whose count needs parsing (JSON lists, compressed files, feeds) make it unknown.
+    """
+    total = 0
+    for p in iter_files(paths):
+        if isinstance(p, LoadError):
+            total += 1
+            continue
+        ext, gz = format_of(p)
+        if gz or ext not in (".jsonl", ".ndjson", ".txt", ".md", ".markdown", ".text"):
+            return None
+        if ext in (".txt", ".md", ".markdown", ".text"):
+            total += 1
+        else:
+            with p.open("rb") as f:
+                total += sum(1 for line in f if line.strip())
+    return total

@@ -61,7 +61,8 @@ def load_text(stream: IO[bytes], origin: str, opts: LoadOptions) -> Iterator[Ite
         title, date, body = str(meta["title"]), None, text.strip()
     else:
         title, date, body = _split_title_dateline(text)
-    record = {"id": Path(origin).stem if not (meta.get("id") or meta.get("url")) else None,
+    name = Path(origin).name.removesuffix(".gz")
+    record = {"id": Path(name).stem if not (meta.get("id") or meta.get("url")) else None,
               "title": title, "date": date, **meta, "text": body}
     try:
         yield article_from_record(record, origin, opts.field_map, opts.defaults)
