@@ -145,14 +145,23 @@ def load_file(path: Path, options: LoadOptions | None = None) -> Iterator[Item]:
         yield LoadError(origin, f"bad sidecar metadata: {err}")
 
 
+# Files that document an archive rather than belong to it; skipped when walking a folder
+# (named explicitly on the command line, they are loaded like any other file).
+PAPERWORK = ("readme", "attribution", "notice", "license", "licence", "copying", "changelog")
+
+
+def _is_paperwork(p: Path) -> bool:
+    return p.name.split(".")[0].lower() in PAPERWORK
+
+
 def iter_files(paths: Iterable[Path]) -> Iterator[Path | LoadError]:
-    """Expand directories recursively (sorted, hidden files and sidecars skipped)."""
+    """Expand directories recursively (sorted; hidden files, sidecars, READMEs skipped)."""
     for path in paths:
         if path.is_dir():
             for p in sorted(path.rglob("*")):
                 rel = p.relative_to(path).parts
                 if p.is_file() and not any(part.startswith(".") for part in rel) \
-                        and not p.name.endswith(SIDECAR):
+                        and not p.name.endswith(SIDECAR) and not _is_paperwork(p):
                     yield p
         elif path.is_file():
             yield path
