@@ -41,8 +41,14 @@ class Settings(BaseSettings):
         description="Sentence-transformers model: the packaged default, a local path or a name.",
     )
     embed_batch_size: int = 64
+    embed_backend: str = Field(
+        "torch", description="torch | onnx-int8 (onnxruntime, dynamic int8; see README Speed)."
+    )
+    embed_threads: int | None = Field(
+        None, description="Threads for embedding; None = one per core (torch's default)."
+    )
     ingest_batch_chunks: int = Field(
-        256, description="Chunks embedded and written per batch; an article's row follows."
+        512, description="Chunks embedded and written per batch; an article's row follows."
     )
     device: str | None = Field(None, description="torch device; None picks cuda when present.")
     chunk_tokens: int = Field(200, description="Chunk size in embedder tokens (window is 256).")
@@ -61,6 +67,12 @@ class Settings(BaseSettings):
         0.35, description="Below this sentence score the answerer abstains instead of answering."
     )
     llm: str = Field("none", description="none | local | openai:MODEL | ollama:MODEL")
+    allow_private_urls: bool = Field(
+        False, description="Let URL ingest fetch private, loopback and link-local addresses."
+    )
+    near_duplicate_threshold: float = Field(
+        0.6, description="Word-3-gram Jaccard from which a text is a syndicated copy (0 = off)."
+    )
 
     @classmethod
     def settings_customise_sources(
