@@ -97,7 +97,7 @@ class Harness:
 def bot_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """RT article + 20 Kremlin items + one record full of mentions, ingested once."""
     archive = write_slice(tmp_path_factory.mktemp("bot-archive"), {"kremlin-2016.jsonl": 20})
-    (archive / "notice.jsonl").write_text(json.dumps(EVERYONE_RECORD) + "\n", "utf-8")
+    (archive / "town-crier.jsonl").write_text(json.dumps(EVERYONE_RECORD) + "\n", "utf-8")
     index = tmp_path_factory.mktemp("bot-index")
     engine = Engine(Settings(index=index))
     report = engine.ingest([archive])
