@@ -29,6 +29,7 @@ from .client import Refused, defer, finish
 if TYPE_CHECKING:
     from .client import NewsqaBot
 
+KINDS = "a file newsqa reads (.jsonl, .json, .csv, .txt, .html, RSS…)"
 PROGRESS_EVERY = 2.0  # seconds between edits of the progress message
 _SAFE = re.compile(r"[^\w.-]+")
 
@@ -108,8 +109,7 @@ async def run_ingest(bot: NewsqaBot, interaction: discord.Interaction, path: Pat
 
 def register(bot: NewsqaBot) -> None:
     @bot.tree.command(name="ingest", description="Add articles to the archive (admins only).")
-    @app_commands.describe(url="Link to a .jsonl/.json/.txt/.md file",
-                           attachment="A .jsonl/.json/.txt/.md file to add")
+    @app_commands.describe(url=f"Link to {KINDS}", attachment=f"Upload of {KINDS}")
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def ingest(interaction: discord.Interaction, url: str | None = None,
