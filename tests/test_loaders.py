@@ -65,6 +65,7 @@ def test_gz_variants_and_directory_walk(tmp_path):
         f.write("\n".join(lines))
     with gzip.open(tmp_path / "b.txt.gz", "wt") as f:
         f.write("A title\n\n2019-05-01\n\nThe body text.")
+    (tmp_path / "README.md").write_text("# About this archive\n\nNot an article.")
     arts, errs = load(tmp_path)
     assert not errs
     assert sorted(a.id for a in arts) == ["b", "g0", "g1", "g2"]

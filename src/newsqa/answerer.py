@@ -172,7 +172,8 @@ class ExtractiveAnswerer:
         citations = [
             Citation(n=i, article_id=c.passage.article_id, title=c.passage.title,
                      source=c.passage.source, date=c.passage.date, url=c.passage.url,
-                     quote=c.text, start=c.start, end=c.end, score=round(c.score, 4))
+                     quote=c.text, start=c.start, end=c.end, score=round(c.score, 4),
+                     also=self.catalog.duplicates_of(c.passage.article_id))
             for i, c in enumerate(chosen, 1)
         ]
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
         0.35, description="Below this sentence score the answerer abstains instead of answering."
     )
     llm: str = Field("none", description="none | local | openai:MODEL | ollama:MODEL")
+    allow_private_urls: bool = Field(
+        False, description="Let URL ingest fetch private, loopback and link-local addresses."
+    )
+    near_duplicate_threshold: float = Field(
+        0.6, description="Word-3-gram Jaccard from which a text is a syndicated copy (0 = off)."
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -6,6 +6,7 @@ place; JSON output bypasses it and uses the models' ``to_dict``.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from rich.console import Console
@@ -50,6 +51,9 @@ def print_answer(answer: Answer) -> None:
         console.print(f"[{c.n}] " + source_line(c.source, c.title, c.date, c.url))
         console.print(Padding(f"[italic]{escape(c.quote)}[/]", (0, 0, 0, 4)))
         console.print(f"    [dim]{c.article_id} · chars {c.start}–{c.end}[/]")
+        if c.also:
+            outlets = dict.fromkeys(d["source"] or d["url"] or d["id"] for d in c.also)
+            console.print(f"    [dim]also reported by: {escape(', '.join(outlets))}[/]")
 
 
 def print_passages(query: str, passages: list[Passage]) -> None:
@@ -85,6 +89,10 @@ def print_ingest_report(report: IngestReport, stats: dict[str, Any]) -> None:
         console.print(f"  [red]failed[/] {escape(where)}: {escape(reason)}")
     if len(report.failed) > 20:
         console.print(f"  … and {len(report.failed) - 20} more")
+    if report.skipped:
+        reasons = Counter(reason for _, reason in report.skipped)
+        console.print(f"  [dim]skipped {len(report.skipped)} non-articles: "
+                      + "; ".join(f"{n}× {escape(r)}" for r, n in reasons.most_common(5)) + "[/]")
     console.print(f"index now holds {stats['articles']} articles, {stats['chunks']} chunks")
 
 
