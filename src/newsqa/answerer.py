@@ -86,8 +86,9 @@ class ExtractiveAnswerer:
     """Scores sentences of the passages and composes a cited answer from the best ones."""
 
     def __init__(self, embedder: Embedder, catalog: Catalog, *, max_sentences: int = 3,
-                 min_support: float = 0.35) -> None:
+                 min_support: float = 0.35, vectors=None) -> None:
         self.embedder = embedder
+        self.vectors = vectors or embedder  # a SentenceVectors cache shares the reranker's work
         self.catalog = catalog
         self.max_sentences = max_sentences
         self.min_support = min_support
@@ -121,7 +122,7 @@ class ExtractiveAnswerer:
         if not cands:
             return
         q_vec = np.asarray(self.embedder.embed_query(question))
-        s_vecs = self.embedder.encode([c.text for c in cands])
+        s_vecs = self.vectors.encode([c.text for c in cands])
         sims = s_vecs @ q_vec
         q_words = content_words(question)
         top = max(c.passage.score for c in cands) or 1.0

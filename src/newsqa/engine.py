@@ -8,6 +8,7 @@ nothing.  Follow a question from :meth:`Engine.ask`: retriever → answerer → 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -67,7 +68,26 @@ class Engine:
     def retriever(self):  # -> Retriever
         from .retriever import Retriever
 
-        return Retriever(self.settings, self._checked_store(), self.catalog, self.embedder)
+        return Retriever(self.settings, self._checked_store(), self.catalog, self.embedder,
+                         lexical=self.lexical, reranker=self.reranker)
+
+    @cached_property
+    def lexical(self):  # -> LexicalIndex
+        from .lexical import LexicalIndex
+
+        return LexicalIndex(self.index_dir, self.catalog)
+
+    @cached_property
+    def reranker(self):  # -> Reranker | None
+        from .rerank import make_reranker
+
+        return make_reranker(self.settings, self.embedder, self.store, self.sentence_vectors)
+
+    @cached_property
+    def sentence_vectors(self):  # -> SentenceVectors
+        from .rerank import SentenceVectors
+
+        return SentenceVectors(self.embedder)
 
     @cached_property
     def answerer(self):  # -> ExtractiveAnswerer
@@ -75,7 +95,7 @@ class Engine:
 
         s = self.settings
         return ExtractiveAnswerer(self.embedder, self.catalog, max_sentences=s.answer_sentences,
-                                  min_support=s.min_support)
+                                  min_support=s.min_support, vectors=self.sentence_vectors)
 
     # --- ingest -------------------------------------------------------------------
     def ingest(self, paths: Iterable[Path], *, options=None, progress=None) -> IngestReport:
@@ -93,18 +113,21 @@ class Engine:
         store = self._checked_store()
         chunker = Chunker(self.embedder.count_tokens, s.chunk_tokens, s.chunk_overlap_tokens)
         ingestor = Ingestor(self.catalog, store, chunker, self.embedder,
-                            max_chars=s.max_article_chars)
+                            max_chars=s.max_article_chars, on_change=self.lexical.rebuild)
         return ingestor.run(items, progress)
 
     def remove(self, article_ids: Iterable[str]) -> list[str]:
         """Delete articles (chunks first, then rows); returns the ids that were not found."""
         self._require_index()
         missing: list[str] = []
-        for aid in article_ids:
+        list_ids = list(article_ids)
+        for aid in list_ids:
             if self.catalog.get(aid) is not None:
                 self.store.delete_article(aid)
             if not self.catalog.delete(aid):
                 missing.append(aid)
+        if len(missing) < len(list_ids):
+            self.lexical.rebuild()
         return missing
 
     # --- questions ------------------------------------------------------------------
@@ -129,19 +152,45 @@ class Engine:
             out.extend(found)
         return list(dict.fromkeys(out))
 
-    def search(self, query: str, *, k: int | None = None,
-               filters: Filters | None = None) -> list[Passage]:
-        """The top passages for ``query`` (at most ``max_per_article`` per article)."""
+    def time_frame(self, query: str, as_of: date | None = None):  # -> TimeFrame
+        """The time words of ``query`` read against ``as_of`` (default today); timeparse.py."""
+        from .timeparse import parse_time
+
+        return parse_time(query, as_of)
+
+    def search(self, query: str, *, k: int | None = None, filters: Filters | None = None,
+               as_of: date | None = None, frame=None) -> list[Passage]:
+        """The top passages for ``query`` (at most ``max_per_article`` per article).
+
+        Time words in the query ("last October", "this week", "latest") narrow ``filters``
+        relative to ``as_of`` and are left out of the text that is matched.
+        """
         self._require_index()
         if not query.strip():
             raise NewsqaError("empty query")
-        return self.retriever.search(query, k or self.settings.k, filters)
+        frame = frame or self.time_frame(query, as_of)
+        if frame.found:
+            filters = frame.filters(filters)
+        return self.retriever.search(frame.query, k or self.settings.k, filters, frame=frame)
 
-    def ask(self, question: str, *, k: int | None = None,
-            filters: Filters | None = None) -> Answer:
-        """Answer ``question`` with numbered citations of verbatim excerpts."""
-        passages = self.search(question, k=k, filters=filters)
-        return self.answerer.answer(question, passages)
+    def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None,
+            as_of: date | None = None) -> Answer:
+        """Answer ``question`` with numbered citations of verbatim excerpts.
+
+        Every citation is verified against the stored article text before it is returned
+        (verify.py); when the question names a time frame, the answer says which one it used.
+        """
+        from .verify import verify_answer
+
+        frame = self.time_frame(question, as_of)
+        passages = self.search(question, k=k, filters=filters, frame=frame)
+        answer = self.answerer.answer(question, passages)
+        answer = verify_answer(answer, self.catalog, self.embedder)
+        if frame.found and not answer.abstained:
+            note = frame.describe()
+            answer.notes.append(note)
+            answer.answer = f"{note}: {answer.answer}"
+        return answer
 
     # --- conversations ---------------------------------------------------------------
     @cached_property
