@@ -175,18 +175,21 @@ class Engine:
 
     def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None,
             as_of: date | None = None) -> Answer:
-        """Answer ``question`` with numbered citations of verbatim excerpts.
+        """Answer ``question`` with numbered citations of verbatim excerpts."""
+        frame = self.time_frame(question, as_of)
+        passages = self.search(question, k=k, filters=filters, frame=frame)
+        return self.compose(question, passages, frame)
 
-        Every citation is verified against the stored article text before it is returned
-        (verify.py); when the question names a time frame, the answer says which one it used.
+    def compose(self, question: str, passages: list[Passage], frame=None) -> Answer:
+        """The answer from retrieved passages, every citation verified (verify.py).
+
+        When the question named a time frame, the answer says which one it used.
         """
         from .verify import verify_answer
 
-        frame = self.time_frame(question, as_of)
-        passages = self.search(question, k=k, filters=filters, frame=frame)
         answer = self.answerer.answer(question, passages)
         answer = verify_answer(answer, self.catalog, self.embedder)
-        if frame.found and not answer.abstained:
+        if frame is not None and frame.found and not answer.abstained:
             note = frame.describe()
             answer.notes.append(note)
             answer.answer = f"{note}: {answer.answer}"

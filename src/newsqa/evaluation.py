@@ -1,31 +1,46 @@
-"""Evaluation metrics: ranking (article level) and answers (evidence quoted, citations right).
+"""``newsqa eval``: run a question set through the engine once and score retrieval and answers.
 
-Shared by ``newsqa eval`` and ``benchmarks/bench_stages.py`` so the README numbers and the
-CLI's numbers are the same computation.  Ranking metrics are over the *deduplicated article*
-list (two passages of one article count once), as the held-out judgement is article level.
+The engine (model, index) is loaded once; each question is answered as ``ask`` would (a
+question's ``date`` is its as-of date for "this week", "latest", …), and one JSON line per
+question records what was retrieved and cited, so runs can be diffed.  Ranking metrics are
+article-level: a question is a hit@k if a gold article is among the first k distinct articles
+retrieved.  Answer metrics: ``evidence_quoted`` (a cited quote contains the gold evidence
+text, when the question has ``evidence``), ``citation_precision`` (share of citations that
+point to a gold article, when gold ids exist) and ``abstained`` (share of questions answered
+with "nothing in the archive").  ``benchmarks/bench_stages.py`` reuses these functions.
 """
 
 from __future__ import annotations
 
 import json
 import statistics
+import time
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from .dates import normalize_date
+from .errors import NewsqaError
 from .models import Answer
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
-    """Questions from JSONL; ``qid`` is accepted for ``id``, ``gold_doc_ids`` stay lists."""
+    """Questions from JSONL; ``qid`` is accepted for ``id`` (the dev set uses it)."""
+    if not path.is_file():
+        raise NewsqaError(f"{path}: no such file")
     out = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            q = json.loads(line)
-            q.setdefault("id", q.get("qid"))
-            out.append(q)
+    for lineno, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise NewsqaError(f"{path}:{lineno}: bad JSON ({err.msg})") from err
+        if not isinstance(rec, dict) or not rec.get("question"):
+            raise NewsqaError(f"{path}:{lineno}: a question record needs a 'question' field")
+        rec.setdefault("id", rec.get("qid") or f"q{lineno}")
+        out.append(rec)
     return out
 
 
@@ -39,20 +54,8 @@ def question_date(q: dict[str, Any]) -> date | None:
 
 
 def dedupe(ids: Iterable[str]) -> list[str]:
+    """Article ids in first-seen order: two passages of one article rank once."""
     return list(dict.fromkeys(ids))
-
-
-def ranking_metrics(retrieved: list[str], gold: Iterable[str]) -> dict[str, float]:
-    """hits@1/5/10 and reciprocal rank @10 of the first gold article."""
-    gold = set(gold)
-    ranked = dedupe(retrieved)
-    first = next((i for i, a in enumerate(ranked[:10], 1) if a in gold), None)
-    return {
-        "hits@1": float(first is not None and first <= 1),
-        "hits@5": float(first is not None and first <= 5),
-        "hits@10": float(first is not None),
-        "mrr@10": 1.0 / first if first else 0.0,
-    }
 
 
 def _norm(text: str) -> str:
@@ -60,32 +63,82 @@ def _norm(text: str) -> str:
 
 
 def answer_metrics(answer: Answer | dict[str, Any], q: dict[str, Any]) -> dict[str, float | None]:
-    """Evidence quoted, citation precision (gold ids), abstained: None where no gold exists."""
+    """Evidence quoted, citation precision, abstained; None where the question has no gold."""
     a = answer.to_dict() if isinstance(answer, Answer) else answer
     cites = a.get("citations") or []
     gold = set(q.get("gold_doc_ids") or [])
     evidence = q.get("evidence")
-    out: dict[str, float | None] = {"abstained": float(bool(a.get("abstained")))}
-    out["evidence_quoted"] = (
-        float(any(_norm(evidence) in _norm(c["quote"]) for c in cites)) if evidence else None
-    )
-    out["citation_precision"] = (
-        sum(c["article_id"] in gold for c in cites) / len(cites) if gold and cites else None
-    )
-    return out
+    return {
+        "abstained": float(bool(a.get("abstained"))),
+        "evidence_quoted": (float(any(_norm(evidence) in _norm(c["quote"]) for c in cites))
+                            if evidence else None),
+        "citation_precision": (sum(c["article_id"] in gold for c in cites) / len(cites)
+                               if gold and cites else None),
+    }
 
 
-def summarize(rows: list[dict[str, Any]]) -> dict[str, float]:
-    """Means of every numeric metric present in ``rows`` (None values skipped), plus latency."""
+def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Means of the metrics present in ``rows`` (None skipped), latency p50/p95."""
     keys = ["hits@1", "hits@5", "hits@10", "mrr@10", "evidence_quoted", "citation_precision",
             "abstained"]
-    out: dict[str, float] = {"questions": len(rows)}
-    for k in keys:
-        vals = [r[k] for r in rows if r.get(k) is not None]
+    out: dict[str, Any] = {"questions": len(rows)}
+    for key in keys:
+        vals = [r[key] for r in rows if r.get(key) is not None]
         if vals:
-            out[k] = round(sum(vals) / len(vals), 3)
+            out[key] = round(sum(vals) / len(vals), 3)
     lat = sorted(r["latency_ms"] for r in rows if r.get("latency_ms") is not None)
     if lat:
         out["latency_p50_ms"] = round(statistics.median(lat), 1)
-        out["latency_p95_ms"] = round(lat[min(len(lat) - 1, int(0.95 * len(lat)))], 1)
+        out["latency_p95_ms"] = round(lat[round(0.95 * (len(lat) - 1))], 1)
     return out
+
+
+def ranking_metrics(ranked: list[str], gold: Iterable[str]) -> dict[str, float]:
+    """hits@1/5/10 and reciprocal rank (within 10) of the first gold article."""
+    gold = set(gold)
+    rank = next((i for i, a in enumerate(ranked[:10], 1) if a in gold), None)
+    return {
+        "hits@1": float(rank is not None and rank <= 1),
+        "hits@5": float(rank is not None and rank <= 5),
+        "hits@10": float(rank is not None),
+        "mrr@10": 1.0 / rank if rank else 0.0,
+    }
+
+
+def run_eval(engine, questions: list[dict[str, Any]], *, k: int = 10,
+             out: Path | None = None) -> dict[str, Any]:
+    """Answer every question; write per-question lines to ``out``; return the summary.
+
+    ``with_gold`` counts questions with gold ids (the ranking metrics are over those);
+    the answer metrics are over the questions that have the field they need.
+    """
+    rows: list[dict[str, Any]] = []
+    sink = out.open("w", encoding="utf-8") if out else None
+    try:
+        for q in questions:
+            t0 = time.perf_counter()
+            frame = engine.time_frame(q["question"], question_date(q))
+            passages = engine.search(q["question"], k=max(k * 3, engine.settings.k),
+                                     frame=frame)
+            answer = engine.compose(q["question"], passages[: engine.settings.k], frame)
+            ms = (time.perf_counter() - t0) * 1000
+            ranked = dedupe(p.article_id for p in passages)[:k]
+            line = {
+                "id": q["id"], "retrieved": ranked, "answer": answer.answer,
+                "citations": [{"article_id": c.article_id, "quote": c.quote, "start": c.start,
+                               "end": c.end} for c in answer.citations],
+                "abstained": answer.abstained, "notes": answer.notes,
+                "latency_ms": round(ms, 1),
+            }
+            row = {**answer_metrics(answer, q), "latency_ms": ms}
+            if q.get("gold_doc_ids"):
+                row.update(ranking_metrics(ranked, q["gold_doc_ids"]))
+            rows.append(row)
+            if sink:
+                sink.write(json.dumps(line, ensure_ascii=False) + "\n")
+    finally:
+        if sink:
+            sink.close()
+    summary = summarize(rows)
+    summary["with_gold"] = sum(1 for q in questions if q.get("gold_doc_ids"))
+    return summary

@@ -1,0 +1,227 @@
+"""The ``newsqa`` command line: a thin face over :class:`newsqa.engine.Engine`.
+
+Every command builds its engine from the same settings (``--index``, ``NEWSQA_*``, config
+file), calls one engine method and renders the result (rich text, or JSON with ``--json``).
+User errors print one line, ``error: …``, and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from typer.exceptions import TyperException
+
+from .config import Settings
+from .errors import NewsqaError
+from .models import Filters
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+    rich_markup_mode=None, help="Question answering over news archives, with cited excerpts.",
+)
+
+IndexOpt = Annotated[
+    Path | None, typer.Option("--index", help="Index directory [env NEWSQA_INDEX; ./index].")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+KOpt = Annotated[int | None, typer.Option("--k", min=1, max=100, help="Passages to retrieve.")]
+SinceOpt = Annotated[str | None, typer.Option("--since", help="Only articles from this date.")]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Only articles up to this date.")]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Date the question is asked (for 'this week', 'latest'); "
+                 "default today."),
+]
+SourceOpt = Annotated[
+    list[str] | None, typer.Option("--source", help="Only this outlet (repeatable; substring).")
+]
+
+
+def make_engine(index: Path | None):  # -> Engine
+    """The engine for ``--index`` (else settings); imported lazily to keep start-up fast."""
+    from .engine import Engine
+
+    settings = Settings(index=index) if index else Settings()
+    return Engine(settings)
+
+
+def make_filters(engine, since: str | None, until: str | None,
+                 sources: list[str] | None) -> Filters:
+    """Validate user filter options into :class:`Filters` (bad dates are one-line errors)."""
+    from .dates import normalize_date
+
+    for name, value in (("--since", since), ("--until", until)):
+        if value and normalize_date(value) is None:
+            raise NewsqaError(f"{name}: not a date: {value!r} (use YYYY-MM-DD, YYYY-MM or YYYY)")
+    return Filters(since=normalize_date(since) if since else None,
+                   until=normalize_date(until) if until else None,
+                   sources=engine.resolve_sources(sources) if sources else None)
+
+
+def parse_as_of(value: str | None):  # -> date | None
+    """``--as-of`` as a date (month or year alone mean their first day)."""
+    from .dates import date_bounds, int_to_iso, normalize_date
+
+    if not value:
+        return None
+    iso = normalize_date(value)
+    if iso is None:
+        raise NewsqaError(f"--as-of: not a date: {value!r} (use YYYY-MM-DD)")
+    from datetime import date
+
+    return date.fromisoformat(int_to_iso(date_bounds(iso)[0]))
+
+
+def emit_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+
+
+@app.command()
+def ingest(
+    archive: Annotated[list[Path] | None, typer.Argument(help="Files or directories.")] = None,
+    sample: Annotated[bool, typer.Option("--sample", help="Ingest the bundled sample.")] = False,
+    index: IndexOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load, chunk, embed and store articles (incremental: unchanged ones are skipped)."""
+    from .engine import sample_archive_path
+    from .render import IngestProgress, print_ingest_report
+
+    paths = list(archive or [])
+    if sample:
+        paths.append(sample_archive_path())
+    if not paths:
+        raise NewsqaError("nothing to ingest: give files or directories, or --sample")
+    engine = make_engine(index)
+    with IngestProgress(enabled=not as_json) as bar:
+        report = engine.ingest(paths, progress=bar.update)
+    if as_json:
+        emit_json(report.to_dict())
+    else:
+        print_ingest_report(report, engine.stats())
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
+    k: KOpt = None,
+    as_of: AsOfOpt = None,
+    index: IndexOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer a question with numbered citations of verbatim excerpts."""
+    from .render import print_answer
+
+    engine = make_engine(index)
+    answer = engine.ask(question, k=k, filters=make_filters(engine, since, until, source),
+                        as_of=parse_as_of(as_of))
+    if as_json:
+        emit_json(answer.to_dict())
+    else:
+        print_answer(answer)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Search text.")],
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=100, help="Passages to show.")] = 10,
+    as_of: AsOfOpt = None,
+    index: IndexOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the passages that best match a query."""
+    from .render import print_passages
+
+    engine = make_engine(index)
+    passages = engine.search(query, k=k, filters=make_filters(engine, since, until, source),
+                             as_of=parse_as_of(as_of))
+    if as_json:
+        emit_json({"query": query, "results": [p.to_dict() for p in passages]})
+    else:
+        print_passages(query, passages)
+
+
+@app.command()
+def stats(index: IndexOpt = None, as_json: JsonOpt = False) -> None:
+    """Articles, chunks, sources, date range, model and size on disk."""
+    from .render import print_stats
+
+    data = make_engine(index).stats()
+    if as_json:
+        emit_json(data)
+    else:
+        print_stats(data)
+
+
+@app.command()
+def remove(
+    article_ids: Annotated[list[str], typer.Argument(help="Article ids to delete.")],
+    index: IndexOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Delete articles and their chunks from the index."""
+    engine = make_engine(index)
+    missing = engine.remove(article_ids)
+    removed = [a for a in article_ids if a not in missing]
+    if as_json:
+        emit_json({"removed": removed, "not_found": missing})
+    else:
+        typer.echo(f"removed {len(removed)} article(s)"
+                   + (f"; not found: {', '.join(missing)}" if missing else ""))
+    if missing and not removed:
+        raise typer.Exit(1)
+
+
+@app.command(name="eval")
+def evaluate(
+    questions: Annotated[Path, typer.Argument(help="JSONL of {id, question, date?, ...}.")],
+    k: Annotated[int, typer.Option("--k", min=1, max=100, help="Articles to rank.")] = 10,
+    out: Annotated[Path | None, typer.Option("--out", help="Per-question JSONL.")] = None,
+    index: IndexOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a question set once through the engine; print hits@1/5/10 and MRR@10."""
+    from .evaluation import load_questions, run_eval
+    from .render import print_eval
+
+    engine = make_engine(index)
+    summary = run_eval(engine, load_questions(questions), k=k, out=out)
+    if as_json:
+        emit_json(summary)
+    else:
+        print_eval(summary)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry: one-line errors for bad usage and for engine errors."""
+    try:
+        rc = app(args=argv, standalone_mode=False)
+    except typer.Abort:
+        sys.stderr.write("error: aborted\n")
+        sys.exit(130)
+    except TyperException as err:  # usage errors: unknown option, missing argument, …
+        message = err.format_message() if hasattr(err, "format_message") else str(err)
+        sys.stderr.write(f"error: {message}\n")
+        sys.exit(2)
+    except NewsqaError as err:
+        sys.stderr.write(f"error: {err}\n")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.stderr.write("error: interrupted\n")
+        sys.exit(130)
+    if isinstance(rc, int) and rc:
+        sys.exit(rc)
+
+
+if __name__ == "__main__":
+    main()
