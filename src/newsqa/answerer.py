@@ -157,6 +157,9 @@ class ExtractiveAnswerer:
             if any(_similar(c.text, d.text) or _overlaps(c, d) for d in chosen):
                 continue
             chosen.append(c)
+        for c in chosen:
+            c.start, c.end = complete_span(articles[c.passage.article_id].text, c.start, c.end)
+            c.text = articles[c.passage.article_id].text[c.start:c.end]
         citations = [
             Citation(n=i, article_id=c.passage.article_id, title=c.passage.title,
                      source=c.passage.source, date=c.passage.date, url=c.passage.url,
@@ -192,6 +195,49 @@ def _whole_quote(text: str, spans: list[tuple[int, int]], i: int, most: int = 3
         lo -= 1
         a = spans[lo][0]
     return (a, b) if _balance(text, a, b) == 0 else spans[i]
+
+
+_PRONOUN_START = re.compile(
+    r"^[\"“‘«]?(?:He|She|It|They|This|These|That|Those|His|Her|Its|Their|The\s+(?:move|"
+    r"decision|statement|minister|president|official|agency|company|group|ministry))\b")
+_SPEECH = re.compile(
+    r"\b(?:said|says|say|told|added|stated|declared|noted|stressed|warned|explained|"
+    r"according\s+to|announced|wrote|insisted|urged|demanded|asked)\b", re.I)
+MERGE_MAX_CHARS = 600
+
+
+def complete_span(text: str, a: int, b: int) -> tuple[int, int]:
+    """Widen a chosen sentence so it can be understood and attributed on its own.
+
+    * A sentence opening with a pronoun ("He said the talks…") takes the previous sentence
+      of its paragraph along, which names who "he" is.
+    * A quotation with no speech verb takes the short sentence that attributes it
+      ("…," Lavrov said. / Lavrov said: "…") from right after or before it.
+    The result is still one contiguous, verbatim slice of the article.
+    """
+    spans = sentence_spans(text, max(0, a - 500), min(len(text), b + 300))
+    idx = [i for i, (x, y) in enumerate(spans) if x <= a < y or a <= x < b]
+    if not idx:
+        return a, b
+    first, last = idx[0], idx[-1]
+    quoted = any(ch in text[a:b] for ch in "“”\"«»")
+    if quoted and not _SPEECH.search(text[a:b]):
+        if last + 1 < len(spans) and _attribution(text, spans[last + 1], b):
+            b = spans[last + 1][1]
+        elif first > 0 and text[spans[first - 1][0]:spans[first - 1][1]].rstrip().endswith(":") \
+                and "\n\n" not in text[spans[first - 1][1]:a]:
+            a = spans[first - 1][0]
+    if _PRONOUN_START.match(text[a:b]) and first > 0:
+        pa = spans[first - 1][0]
+        if "\n\n" not in text[spans[first - 1][1]:a] and b - pa <= MERGE_MAX_CHARS:
+            a = pa
+    return a, b
+
+
+def _attribution(text: str, span: tuple[int, int], after: int) -> bool:
+    """A short sentence naming who spoke, in the same paragraph."""
+    x, y = span
+    return y - x <= 160 and "\n\n" not in text[after:x] and bool(_SPEECH.search(text[x:y]))
 
 
 def _sentence_start(text: str, pos: int) -> int:

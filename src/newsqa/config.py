@@ -57,6 +57,9 @@ class Settings(BaseSettings):
         None, description="Cross-encoder path/name (sentence_transformers.CrossEncoder); "
         "None uses the offline fallback: bi-encoder on sentences + lexical features.")
     rerank_candidates: int = Field(30, description="How many fused candidates are reranked.")
+    rerank_sentences: bool = Field(
+        False, description="Fallback reranker also scores each candidate's best sentence "
+        "with the bi-encoder (slower; see README).")
     max_per_article: int = Field(2, description="Passages kept per article in a result list.")
     answer_sentences: int = Field(3, description="At most this many cited sentences per answer.")
     min_support: float = Field(

@@ -101,6 +101,7 @@ class LexicalIndex:
         lang_ix = {s: i for i, s in enumerate(langs)}
         self.dir.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".lexical-", dir=self.dir.parent))
+        tmp.chmod(0o755)  # mkdtemp's 0700 would hide the index from other users of it
         try:
             if ids:
                 bm25 = bm25s.BM25()
