@@ -9,6 +9,7 @@ wrong answer with a citation is worse than none.
 
 from __future__ import annotations
 
+import calendar
 import math
 import re
 from dataclasses import dataclass
@@ -55,6 +56,40 @@ def content_words(text: str) -> set[str]:
         if cls:
             words.add(cls)
     return words
+
+
+_MONTH_WORDS = frozenset(m.lower() for m in [*calendar.month_name[1:], *calendar.day_name])
+# An article must mention at least this share of the question's focus terms to be quoted.
+FOCUS_MIN = 0.5
+
+
+def focus_terms(question: str) -> set[str]:
+    """Names and codes the question is about: capitalised words after the first, words with
+    digits (not years or dates, which the time filters handle).
+
+    An article that mentions none of "Wimbledon" or "WhatsApp" cannot answer a question
+    about them however similar its sentences sound: this is what keeps off-topic questions
+    from being 'answered' with a plausible neighbour.
+    """
+    out: set[str] = set()
+    for i, tok in enumerate(_WORD.findall(question)):
+        w = re.sub(r"['’]s$", "", tok).strip("'’-")
+        low = w.lower()
+        if i == 0 or len(w) < 2 or low in STOPWORDS or low in _MONTH_WORDS:
+            continue
+        if re.fullmatch(r"(?:19|20)\d\d|\d{1,2}(?:st|nd|rd|th)?", low):
+            continue
+        if w[0].isupper() or any(ch.isdigit() for ch in w):
+            out.add(low)
+    return out
+
+
+def focus_coverage(terms: set[str], text: str) -> float:
+    """Share of ``terms`` found in ``text`` (a 5-letter prefix counts: Syria/Syrian)."""
+    if not terms:
+        return 1.0
+    low = text.lower()
+    return sum(1 for w in terms if w in low or (len(w) >= 6 and w[:5] in low)) / len(terms)
 
 
 @dataclass
@@ -138,7 +173,10 @@ class ExtractiveAnswerer:
         """Compose the answer from the best-scoring sentences, or abstain."""
         retrieved = list(dict.fromkeys(p.article_id for p in passages))
         articles = self.catalog.get_many(retrieved)
-        cands = self.candidates(passages, articles)
+        terms = focus_terms(question)
+        on_topic = [p for p in passages if p.article_id in articles and focus_coverage(
+            terms, f"{articles[p.article_id].title} {articles[p.article_id].text}") >= FOCUS_MIN]
+        cands = self.candidates(on_topic, articles)
         self.score(question, cands)
         # The same span can come from two overlapping chunks: keep its best copy.
         best: dict[tuple[str, int, int], Candidate] = {}

@@ -9,7 +9,7 @@ Chroma equals 1 - dot product.
 from __future__ import annotations
 
 import os
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -85,7 +85,12 @@ class Embedder(Embeddings):
         return self.encode(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.encode([text])[0].tolist()
+        """Memoised: retrieval, reranking and answering all embed the same question."""
+        return list(self._query_vector(text))
+
+    @lru_cache(maxsize=256)  # noqa: B019 (one Embedder per engine; its lifetime is the cache's)
+    def _query_vector(self, text: str) -> tuple[float, ...]:
+        return tuple(self.encode([text])[0].tolist())
 
     def encode(self, texts: list[str]):  # -> np.ndarray (n, dim), float32, unit length
         """Encode with sentence-transformers; it already sorts each call by length."""
