@@ -39,6 +39,9 @@ LEXICAL_WEIGHT = 0.35
 # Overlap found only with the help of the context counts this much of overlap in the sentence.
 CONTEXT_WEIGHT = 0.8
 CONTEXT_CHARS = 600
+# Sentences after the first are added down to this score: ``min_support`` decides whether to
+# answer at all, this how much supporting detail an answer carries.
+SECONDARY_MIN = 0.35
 
 
 # Verbs of demanding and urging are one class: "What did X demand?" is answered by
@@ -58,7 +61,8 @@ def content_words(text: str) -> set[str]:
     return words
 
 
-_MONTH_WORDS = frozenset(m.lower() for m in [*calendar.month_name[1:], *calendar.day_name])
+_MONTH_NAMES = calendar.month_name[1:]
+_MONTH_WORDS = frozenset(m.lower() for m in [*_MONTH_NAMES, *calendar.day_name])
 # An article must mention at least this share of the question's focus terms to be quoted.
 FOCUS_MIN = 0.5
 
@@ -92,6 +96,31 @@ def focus_coverage(terms: set[str], text: str) -> float:
     return sum(1 for w in terms if w in low or (len(w) >= 6 and w[:5] in low)) / len(terms)
 
 
+_NUMBER = r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|" \
+    r"thousands?|millions?|billions?)\b"
+# What an answer to each question type contains; a sentence that has it gets ANSWER_TYPE_BONUS.
+# "Where did the strike take place?" is answered by "…at Baghdad International Airport", not
+# by the sentence that merely restates the strike.
+_ANSWER_TYPES = [
+    (re.compile(r"^\W*(?:how\s+(?:many|much|old|long|far)|what\s+(?:share|percentage|number))\b",
+                re.I), re.compile(_NUMBER, re.I)),
+    (re.compile(r"^\W*(?:when|on\s+what\s+date|what\s+(?:date|day|year))\b", re.I),
+     re.compile(r"\b(?:(?:19|20)\d\d|" + "|".join(_MONTH_NAMES) + r")\b", re.I)),
+    (re.compile(r"^\W*where\b", re.I),
+     re.compile(r"\b(?:in|at|near|outside|from|inside)\s+(?:the\s+)?[A-Z][\w-]+")),
+    (re.compile(r"^\W*(?:who|whom|whose)\b", re.I), re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+")),
+]
+ANSWER_TYPE_BONUS = 0.04
+
+
+def answer_type_bonus(question: str, sentence: str) -> float:
+    """A small bonus for sentences holding the kind of thing the question asks for."""
+    for asks, has in _ANSWER_TYPES:
+        if asks.search(question):
+            return ANSWER_TYPE_BONUS if has.search(sentence) else 0.0
+    return 0.0
+
+
 @dataclass
 class Candidate:
     """A sentence of a retrieved passage, located in its article."""
@@ -101,7 +130,8 @@ class Candidate:
     end: int
     text: str
     context: str = ""  # title and previous sentence: who "he" is, what "it" was
-    score: float = 0.0
+    score: float = 0.0  # for ranking sentences
+    support: float = 0.0  # the score without answer-type cues: decides abstention
 
 
 def _overlap(q: set[str], s: set[str]) -> float:
@@ -121,7 +151,7 @@ class ExtractiveAnswerer:
     """Scores sentences of the passages and composes a cited answer from the best ones."""
 
     def __init__(self, embedder: Embedder, catalog: Catalog, *, max_sentences: int = 3,
-                 min_support: float = 0.35, vectors=None) -> None:
+                 min_support: float = 0.48, vectors=None) -> None:
         self.embedder = embedder
         self.vectors = vectors or embedder  # a SentenceVectors cache shares the reranker's work
         self.catalog = catalog
@@ -167,7 +197,9 @@ class ExtractiveAnswerer:
             lex = max(lex, CONTEXT_WEIGHT * _overlap(q_words, words | content_words(c.context)))
             prior = 0.05 * (c.passage.score / top)
             length_pen = 0.05 if len(c.text) < 40 else 0.0
-            c.score = float((1 - LEXICAL_WEIGHT) * sim + LEXICAL_WEIGHT * lex + prior - length_pen)
+            c.support = float((1 - LEXICAL_WEIGHT) * sim + LEXICAL_WEIGHT * lex + prior
+                              - length_pen)
+            c.score = c.support + answer_type_bonus(question, c.text)
 
     def answer(self, question: str, passages: list[Passage]) -> Answer:
         """Compose the answer from the best-scoring sentences, or abstain."""
@@ -185,12 +217,12 @@ class ExtractiveAnswerer:
             if key not in best or c.score > best[key].score:
                 best[key] = c
         ranked = sorted(best.values(), key=lambda c: -c.score)
-        if not ranked or ranked[0].score < self.min_support:
+        if not ranked or max(c.support for c in ranked) < self.min_support:
             return Answer(question, NO_ANSWER, [], retrieved, abstained=True)
         chosen = [ranked[0]]
         margin = ranked[0].score - 0.12
         for c in ranked[1:]:
-            if len(chosen) == self.max_sentences or c.score < max(margin, self.min_support):
+            if len(chosen) == self.max_sentences or c.score < max(margin, SECONDARY_MIN):
                 break
             if any(_similar(c.text, d.text) or _overlaps(c, d) for d in chosen):
                 continue

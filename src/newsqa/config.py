@@ -63,7 +63,8 @@ class Settings(BaseSettings):
     max_per_article: int = Field(2, description="Passages kept per article in a result list.")
     answer_sentences: int = Field(3, description="At most this many cited sentences per answer.")
     min_support: float = Field(
-        0.35, description="Below this sentence score the answerer abstains instead of answering."
+        0.48, description="Below this sentence score the answerer abstains instead of answering "
+        "(calibrated on answerable vs absent questions; see README)."
     )
     llm: str = Field("none", description="none | local | openai:MODEL | ollama:MODEL")
 
