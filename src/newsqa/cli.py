@@ -39,6 +39,9 @@ AsOfOpt = Annotated[
 SourceOpt = Annotated[
     list[str] | None, typer.Option("--source", help="Only this outlet (repeatable; substring).")
 ]
+LangOpt = Annotated[
+    str | None, typer.Option("--lang", help="Only articles in this language (ISO code: en, ru).")
+]
 
 
 def make_engine(index: Path | None):  # -> Engine
@@ -50,7 +53,7 @@ def make_engine(index: Path | None):  # -> Engine
 
 
 def make_filters(engine, since: str | None, until: str | None,
-                 sources: list[str] | None) -> Filters:
+                 sources: list[str] | None, lang: str | None = None) -> Filters:
     """Validate user filter options into :class:`Filters` (bad dates are one-line errors)."""
     from .dates import normalize_date
 
@@ -59,7 +62,8 @@ def make_filters(engine, since: str | None, until: str | None,
             raise NewsqaError(f"{name}: not a date: {value!r} (use YYYY-MM-DD, YYYY-MM or YYYY)")
     return Filters(since=normalize_date(since) if since else None,
                    until=normalize_date(until) if until else None,
-                   sources=engine.resolve_sources(sources) if sources else None)
+                   sources=engine.resolve_sources(sources) if sources else None,
+                   lang=lang.strip().lower() if lang else None)
 
 
 def parse_as_of(value: str | None):  # -> date | None
@@ -82,23 +86,42 @@ def emit_json(data: object) -> None:
 
 @app.command()
 def ingest(
-    archive: Annotated[list[Path] | None, typer.Argument(help="Files or directories.")] = None,
+    archive: Annotated[
+        list[str] | None, typer.Argument(help="Files, directories or http(s) URLs.")
+    ] = None,
     sample: Annotated[bool, typer.Option("--sample", help="Ingest the bundled sample.")] = False,
+    urls: Annotated[
+        Path | None, typer.Option("--urls", help="File of URLs to fetch, one per line.")
+    ] = None,
+    field_map: Annotated[
+        str | None, typer.Option("--map", help="Field overrides, e.g. text=body,date=pubdate.")
+    ] = None,
     index: IndexOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Load, chunk, embed and store articles (incremental: unchanged ones are skipped)."""
-    from .engine import sample_archive_path
-    from .render import IngestProgress, print_ingest_report
+    """Load, chunk, embed and store articles (incremental: unchanged ones are skipped).
 
-    paths = list(archive or [])
+    Formats: JSON/JSONL, text/Markdown, HTML pages, RSS/Atom feeds, CSV/TSV, WARC(.gz),
+    and pages fetched from URLs.
+    """
+    from .engine import sample_archive_path
+    from .loaders import LoadOptions, estimate_items, parse_field_map
+    from .render import IngestProgress, print_ingest_report
+    from .urls import is_url, read_url_list
+
+    inputs: list[str | Path] = list(archive or [])
     if sample:
-        paths.append(sample_archive_path())
-    if not paths:
-        raise NewsqaError("nothing to ingest: give files or directories, or --sample")
+        inputs.append(sample_archive_path())
+    if urls:
+        inputs.extend(read_url_list(urls))
+    if not inputs:
+        raise NewsqaError("nothing to ingest: give files, directories or URLs, or --sample")
+    options = LoadOptions(field_map=parse_field_map(field_map or ""))
     engine = make_engine(index)
-    with IngestProgress(enabled=not as_json) as bar:
-        report = engine.ingest(paths, progress=bar.update)
+    files = [Path(i) for i in inputs if not (isinstance(i, str) and is_url(i))]
+    total = estimate_items(files) if len(files) == len(inputs) else None  # URLs: unknown
+    with IngestProgress(enabled=not as_json, total=total) as bar:
+        report = engine.ingest(inputs, options=options, progress=bar.update)
     if as_json:
         emit_json(report.to_dict())
     else:
@@ -111,6 +134,7 @@ def ask(
     since: SinceOpt = None,
     until: UntilOpt = None,
     source: SourceOpt = None,
+    lang: LangOpt = None,
     k: KOpt = None,
     as_of: AsOfOpt = None,
     index: IndexOpt = None,
@@ -120,7 +144,7 @@ def ask(
     from .render import print_answer
 
     engine = make_engine(index)
-    answer = engine.ask(question, k=k, filters=make_filters(engine, since, until, source),
+    answer = engine.ask(question, k=k, filters=make_filters(engine, since, until, source, lang),
                         as_of=parse_as_of(as_of))
     if as_json:
         emit_json(answer.to_dict())
@@ -134,6 +158,7 @@ def search(
     since: SinceOpt = None,
     until: UntilOpt = None,
     source: SourceOpt = None,
+    lang: LangOpt = None,
     k: Annotated[int, typer.Option("--k", min=1, max=100, help="Passages to show.")] = 10,
     as_of: AsOfOpt = None,
     index: IndexOpt = None,
@@ -143,7 +168,8 @@ def search(
     from .render import print_passages
 
     engine = make_engine(index)
-    passages = engine.search(query, k=k, filters=make_filters(engine, since, until, source),
+    passages = engine.search(query, k=k,
+                             filters=make_filters(engine, since, until, source, lang),
                              as_of=parse_as_of(as_of))
     if as_json:
         emit_json({"query": query, "results": [p.to_dict() for p in passages]})
@@ -200,6 +226,36 @@ def evaluate(
         emit_json(summary)
     else:
         print_eval(summary)
+
+
+@app.command(name="bot")
+def run_bot(
+    sync: Annotated[bool, typer.Option("--sync", help="(Re)register the slash commands.")] = False,
+    index: IndexOpt = None,
+) -> None:
+    """Run the Discord bot (token in DISCORD_TOKEN; see README "Discord bot")."""
+    from bot.app import main as bot_main
+
+    rc = bot_main(sync=sync, settings=Settings(index=index) if index else Settings())
+    if rc:
+        raise typer.Exit(rc)
+
+
+@app.command()
+def feedback(
+    out: Annotated[Path | None, typer.Option("--out", help="Write here, not stdout.")] = None,
+    index: IndexOpt = None,
+) -> None:
+    """Export the bot's 👍/👎 feedback as JSON lines (question, answer, cited ids, vote)."""
+    from bot.feedback import export_jsonl
+
+    settings = Settings(index=index) if index else Settings()
+    if out is None:
+        export_jsonl(Path(settings.index), sys.stdout)
+        return
+    with out.open("w", encoding="utf-8") as stream:
+        n = export_jsonl(Path(settings.index), stream)
+    typer.echo(f"wrote {n} feedback record(s) to {out}", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

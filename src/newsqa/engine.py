@@ -51,7 +51,8 @@ class Engine:
         from .embedder import Embedder
 
         s = self.settings
-        return Embedder(s.embed_model, batch_size=s.embed_batch_size, device=s.device)
+        return Embedder(s.embed_model, batch_size=s.embed_batch_size, device=s.device,
+                        backend=s.embed_backend, threads=s.embed_threads)
 
     @cached_property
     def store(self):  # -> ChunkStore
@@ -98,11 +99,19 @@ class Engine:
                                   min_support=s.min_support, vectors=self.sentence_vectors)
 
     # --- ingest -------------------------------------------------------------------
-    def ingest(self, paths: Iterable[Path], *, options=None, progress=None) -> IngestReport:
-        """Load, chunk, embed and store everything under ``paths``; see ingest.py."""
-        from .loaders import load_paths
+    def ingest(self, paths: Iterable[str | Path], *, options=None, progress=None
+               ) -> IngestReport:
+        """Load, chunk, embed and store everything under ``paths`` (files, directories or
+        ``http(s)://`` URLs given as strings); see ingest.py and urls.py."""
+        from dataclasses import replace
 
-        return self.ingest_articles(load_paths(list(paths), options), progress=progress)
+        from .loaders import LoadOptions
+        from .urls import load_inputs
+
+        options = options or LoadOptions()
+        if self.settings.allow_private_urls:
+            options = replace(options, allow_private_urls=True)
+        return self.ingest_articles(load_inputs(list(paths), options), progress=progress)
 
     def ingest_articles(self, items: Iterable[Any], *, progress=None) -> IngestReport:
         """Ingest already-loaded Articles (and LoadErrors, which are reported)."""
@@ -113,8 +122,17 @@ class Engine:
         store = self._checked_store()
         chunker = Chunker(self.embedder.count_tokens, s.chunk_tokens, s.chunk_overlap_tokens)
         ingestor = Ingestor(self.catalog, store, chunker, self.embedder,
-                            max_chars=s.max_article_chars, on_change=self.lexical.rebuild)
+                            max_chars=s.max_article_chars, batch_chunks=s.ingest_batch_chunks,
+                            neardup=self.neardup, on_change=self.lexical.rebuild)
         return ingestor.run(items, progress)
+
+    @cached_property
+    def neardup(self):  # -> NearDupIndex | None
+        """Syndicated-copy detector, or None when ``near_duplicate_threshold`` is 0."""
+        from .neardup import NearDupIndex
+
+        threshold = self.settings.near_duplicate_threshold
+        return NearDupIndex(self.catalog.db, threshold) if threshold > 0 else None
 
     def remove(self, article_ids: Iterable[str]) -> list[str]:
         """Delete articles (chunks first, then rows); returns the ids that were not found."""

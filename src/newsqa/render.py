@@ -6,6 +6,7 @@ place; JSON output bypasses it and uses the models' ``to_dict``.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from rich.console import Console
@@ -18,6 +19,7 @@ from rich.progress import (
     Progress,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.table import Table
 
@@ -49,6 +51,9 @@ def print_answer(answer: Answer) -> None:
         console.print(f"[{c.n}] " + source_line(c.source, c.title, c.date, c.url))
         console.print(Padding(f"[italic]{escape(c.quote)}[/]", (0, 0, 0, 4)))
         console.print(f"    [dim]{c.article_id} · chars {c.start}–{c.end}[/]")
+        if c.also:
+            outlets = dict.fromkeys(d["source"] or d["url"] or d["id"] for d in c.also)
+            console.print(f"    [dim]also reported by: {escape(', '.join(outlets))}[/]")
 
 
 def print_passages(query: str, passages: list[Passage]) -> None:
@@ -84,6 +89,10 @@ def print_ingest_report(report: IngestReport, stats: dict[str, Any]) -> None:
         console.print(f"  [red]failed[/] {escape(where)}: {escape(reason)}")
     if len(report.failed) > 20:
         console.print(f"  … and {len(report.failed) - 20} more")
+    if report.skipped:
+        reasons = Counter(reason for _, reason in report.skipped)
+        console.print(f"  [dim]skipped {len(report.skipped)} non-articles: "
+                      + "; ".join(f"{n}× {escape(r)}" for r, n in reasons.most_common(5)) + "[/]")
     console.print(f"index now holds {stats['articles']} articles, {stats['chunks']} chunks")
 
 
@@ -102,19 +111,22 @@ def print_eval(summary: dict[str, Any]) -> None:
 class IngestProgress:
     """A rich progress bar fed by the ingestor's callback (articles, chunks, rate, elapsed)."""
 
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self, enabled: bool = True, total: int | None = None) -> None:
         self.enabled = enabled and console.is_terminal
+        self.total = total
         self._progress = Progress(
             TextColumn("[bold]ingest[/]"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.fields[chunks]} chunks · {task.fields[rate]} chunks/s"),
-            TimeElapsedColumn(), console=console, transient=False,
+            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console,
+            transient=False,
         )
         self._task = None
 
     def __enter__(self) -> IngestProgress:
         if self.enabled:
             self._progress.start()
-            self._task = self._progress.add_task("ingest", total=None, chunks=0, rate="-")
+            self._task = self._progress.add_task("ingest", total=self.total, chunks=0,
+                                                rate="-")
         return self
 
     def __exit__(self, *exc: object) -> None:
