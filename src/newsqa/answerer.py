@@ -200,7 +200,7 @@ class ExtractiveAnswerer:
         if not cands:
             return
         q_vec = np.asarray(self.embedder.embed_query(question))
-        s_vecs = self.vectors.encode([c.text for c in cands])
+        s_vecs = self.vectors.encode([f"{c.passage.title}: {c.text}" for c in cands])
         sims = s_vecs @ q_vec
         q_words = content_words(question)
         top = max(c.passage.score for c in cands) or 1.0

@@ -205,7 +205,11 @@ class Engine:
         """
         from .verify import verify_answer
 
-        answer = self.answerer.answer(question, passages)
+        # Time words were used as filters; left in, "week" or "latest" would be scored as
+        # topic words of the sentences.
+        answer = self.answerer.answer(frame.query if frame is not None and frame.found
+                                      else question, passages)
+        answer.question = question
         answer = verify_answer(answer, self.catalog, self.embedder)
         if frame is not None and frame.found and not answer.abstained:
             note = frame.describe()
