@@ -139,7 +139,12 @@ class Embedder(Embeddings):
         return self.encode(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.encode([text])[0].tolist()
+        """Memoised: retrieval, reranking and answering all embed the same question."""
+        return list(self._query_vector(text))
+
+    @lru_cache(maxsize=256)  # noqa: B019 (one Embedder per engine; its lifetime is the cache's)
+    def _query_vector(self, text: str) -> tuple[float, ...]:
+        return tuple(self.encode([text])[0].tolist())
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """(n, dim) float32 unit vectors, in the order of ``texts``.
