@@ -41,7 +41,7 @@ def source_line(source: str | None, title: str, date: str | None, url: str | Non
 
 def print_answer(answer: Answer) -> None:
     console.print(f"[bold cyan]Q:[/] {escape(answer.question)}")
-    for note in answer.notes:
+    for note in (n for n in answer.notes if n not in answer.answer):  # the frame is inline
         console.print(f"[dim]{escape(note)}[/]")
     console.print(Panel(escape(answer.answer), title="Answer", expand=False))
     if not answer.citations:
