@@ -133,10 +133,9 @@ class ExtractiveAnswerer:
             length_pen = 0.05 if len(c.text) < 40 else 0.0
             c.score = float((1 - LEXICAL_WEIGHT) * sim + LEXICAL_WEIGHT * lex + prior - length_pen)
 
-    def answer(self, question: str, passages: list[Passage]) -> Answer:
-        """Compose the answer from the best-scoring sentences, or abstain."""
-        retrieved = list(dict.fromkeys(p.article_id for p in passages))
-        articles = self.catalog.get_many(retrieved)
+    def rank(self, question: str, passages: list[Passage]) -> list[Candidate]:
+        """Distinct candidate sentences of ``passages``, best first (also the LLM's excerpts)."""
+        articles = self.catalog.get_many(dict.fromkeys(p.article_id for p in passages))
         cands = self.candidates(passages, articles)
         self.score(question, cands)
         # The same span can come from two overlapping chunks: keep its best copy.
@@ -145,7 +144,12 @@ class ExtractiveAnswerer:
             key = (c.passage.article_id, c.start, c.end)
             if key not in best or c.score > best[key].score:
                 best[key] = c
-        ranked = sorted(best.values(), key=lambda c: -c.score)
+        return sorted(best.values(), key=lambda c: -c.score)
+
+    def answer(self, question: str, passages: list[Passage]) -> Answer:
+        """Compose the answer from the best-scoring sentences, or abstain."""
+        retrieved = list(dict.fromkeys(p.article_id for p in passages))
+        ranked = self.rank(question, passages)
         if not ranked or ranked[0].score < self.min_support:
             return Answer(question, NO_ANSWER, [], retrieved, abstained=True)
         chosen = [ranked[0]]
@@ -156,14 +160,16 @@ class ExtractiveAnswerer:
             if any(_similar(c.text, d.text) or _overlaps(c, d) for d in chosen):
                 continue
             chosen.append(c)
-        citations = [
-            Citation(n=i, article_id=c.passage.article_id, title=c.passage.title,
-                     source=c.passage.source, date=c.passage.date, url=c.passage.url,
-                     quote=c.text, start=c.start, end=c.end, score=round(c.score, 4))
-            for i, c in enumerate(chosen, 1)
-        ]
+        citations = [cite(i, c) for i, c in enumerate(chosen, 1)]
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         return Answer(question, text, citations, retrieved)
+
+
+def cite(n: int, c: Candidate) -> Citation:
+    """Citation number ``n`` of a candidate sentence (its exact span in the article)."""
+    return Citation(n=n, article_id=c.passage.article_id, title=c.passage.title,
+                    source=c.passage.source, date=c.passage.date, url=c.passage.url,
+                    quote=c.text, start=c.start, end=c.end, score=round(c.score, 4))
 
 
 _OPEN, _CLOSE = "“«", "”»"

@@ -7,7 +7,7 @@ nothing.  Follow a question from :meth:`Engine.ask`: retriever → answerer → 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -77,6 +77,18 @@ class Engine:
         return ExtractiveAnswerer(self.embedder, self.catalog, max_sentences=s.answer_sentences,
                                   min_support=s.min_support)
 
+    @cached_property
+    def llm(self):  # -> BaseChatModel | None
+        from .llm import chat_model
+
+        return chat_model(self.settings)
+
+    @cached_property
+    def generator(self):  # -> GenerativeAnswerer
+        from .generative import GenerativeAnswerer
+
+        return GenerativeAnswerer(self.llm, self.answerer, self.settings)
+
     # --- ingest -------------------------------------------------------------------
     def ingest(self, paths: Iterable[Path], *, options=None, progress=None) -> IngestReport:
         """Load, chunk, embed and store everything under ``paths``; see ingest.py."""
@@ -137,11 +149,19 @@ class Engine:
             raise NewsqaError("empty query")
         return self.retriever.search(query, k or self.settings.k, filters)
 
-    def ask(self, question: str, *, k: int | None = None,
-            filters: Filters | None = None) -> Answer:
+    def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None,
+            on_text: Callable[[str], None] | None = None) -> Answer:
         """Answer ``question`` with numbered citations of verbatim excerpts."""
         passages = self.search(question, k=k, filters=filters)
-        return self.answerer.answer(question, passages)
+        return self.answer(question, passages, on_text=on_text)
+
+    def answer(self, question: str, passages: list[Passage], *,
+               on_text: Callable[[str], None] | None = None) -> Answer:
+        """Extractive by default; with ``settings.llm`` a generated answer whose citations
+        are verified (see generative.py), its checked sentences streamed to ``on_text``."""
+        if self.llm is None:
+            return self.answerer.answer(question, passages)
+        return self.generator.answer(question, passages, on_text=on_text)
 
     # --- conversations ---------------------------------------------------------------
     @cached_property
