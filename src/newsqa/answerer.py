@@ -148,8 +148,12 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: list[Passage]) -> Answer:
         """Compose the answer from the best-scoring sentences, or abstain."""
+        return self.compose(question, passages, self.rank(question, passages))
+
+    def compose(self, question: str, passages: list[Passage],
+                ranked: list[Candidate]) -> Answer:
+        """The answer from already ranked sentences (see :meth:`rank`)."""
         retrieved = list(dict.fromkeys(p.article_id for p in passages))
-        ranked = self.rank(question, passages)
         if not ranked or ranked[0].score < self.min_support:
             return Answer(question, NO_ANSWER, [], retrieved, abstained=True)
         chosen = [ranked[0]]

@@ -231,7 +231,8 @@ class GenerativeAnswerer:
         notes = [f"Removed {len(asm.dropped)} sentence(s) of the language model's answer "
                  f"that their citations do not support."] if asm.dropped else []
         if failure is not None and not asm.kept:
-            return self._fallback(question, passages, f"{failure}; extractive answer shown.")
+            return self._fallback(question, passages, ranked,
+                                  f"{failure}; extractive answer shown.")
         if failure is not None:
             notes.append(f"The answer was cut off: {failure}.")
         if asm.kept:
@@ -240,10 +241,11 @@ class GenerativeAnswerer:
         if asm.refused:
             return Answer(question, NO_ANSWER, [], retrieved, abstained=True,
                           notes=["The language model found no answer in the excerpts."])
-        return self._fallback(question, passages, "The language model's answer failed the "
-                              "citation checks; extractive answer shown.")
+        return self._fallback(question, passages, ranked, "The language model's answer "
+                              "failed the citation checks; extractive answer shown.")
 
-    def _fallback(self, question: str, passages: list[Passage], note: str) -> Answer:
-        answer = self.extractive.answer(question, passages)
+    def _fallback(self, question: str, passages: list[Passage], ranked: list[Candidate],
+                  note: str) -> Answer:
+        answer = self.extractive.compose(question, passages, ranked)
         answer.notes.append(note)
         return answer
