@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from archive_subset import DORIAN, NAVALNY, PUERTO_RICO, RT, SOLEIMANI, make_engine
 
 from newsqa.conversation import Turn, follow_up_kind, names, resolve
 from newsqa.models import Article
+
+from .archive_subset import DORIAN, NAVALNY, PUERTO_RICO, RT, SOLEIMANI, make_engine
 
 
 def check_quotes(engine, answer) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from archive_subset import RT, make_engine
-from fake_openai import FakeOpenAI, Reply
 from langchain_core.messages import HumanMessage
 
 from newsqa.answerer import NO_ANSWER, Candidate
@@ -16,8 +14,10 @@ from newsqa.generative import ABSTAIN, SYSTEM, check_claim
 from newsqa.llm import LLMUnavailable, call_llm
 from newsqa.models import Passage
 
+from .archive_subset import CLAIM, CLAIM2, LEDE, RT, excerpt_number, make_engine
+from .fake_openai import FakeOpenAI, Reply
+
 LAVROV = "What did Lavrov demand?"
-CALL = "We call on our international partners"
 
 
 @pytest.fixture
@@ -33,12 +33,6 @@ def llm_engine(monkeypatch):
     return make
 
 
-def excerpt_number(engine, question: str, needle: str) -> int:
-    """The number the prompt gives the excerpt containing ``needle``."""
-    ex = engine.generator.select(engine.answerer.rank(question, engine.search(question)))
-    return next(i for i, c in enumerate(ex, 1) if needle in c.text)
-
-
 def check_quotes(engine, answer) -> None:
     for c in answer.citations:
         assert engine.article(c.article_id).text[c.start:c.end] == c.quote
@@ -47,19 +41,16 @@ def check_quotes(engine, answer) -> None:
 def test_good_answer_is_streamed_renumbered_and_cited_verbatim(llm_engine):
     with FakeOpenAI() as srv:
         engine = llm_engine(srv)
-        n = excerpt_number(engine, LAVROV, CALL)
+        n = excerpt_number(engine, LAVROV, LEDE)
         srv.replies = [Reply(
-            f"Lavrov demanded that the West separate the opposition from Al-Nusra [{n}]. "
-            f"He warned that otherwise they would be accomplices of Al-Nusra [{n}].")]
+            f"{CLAIM} [{n}]. {CLAIM2} [{n}].")]
         shown: list[str] = []
         answer = engine.ask(LAVROV, on_text=shown.append)
         assert srv.requests[0]["stream"] is True
-    assert answer.answer == ("Lavrov demanded that the West separate the opposition from "
-                             "Al-Nusra [1]. He warned that otherwise they would be accomplices "
-                             "of Al-Nusra [1].")
+    assert answer.answer == f"{CLAIM} [1]. {CLAIM2} [1]."
     assert "".join(shown).strip() == answer.answer
     assert len(answer.citations) == 1 and answer.citations[0].n == 1
-    assert answer.citations[0].article_id == RT and CALL in answer.citations[0].quote
+    assert answer.citations[0].article_id == RT and LEDE in answer.citations[0].quote
     assert not answer.abstained and answer.notes == []
     check_quotes(engine, answer)
 
@@ -67,23 +58,21 @@ def test_good_answer_is_streamed_renumbered_and_cited_verbatim(llm_engine):
 def test_uncited_and_unsupported_sentences_are_removed(llm_engine):
     with FakeOpenAI() as srv:
         engine = llm_engine(srv)
-        n = excerpt_number(engine, LAVROV, CALL)
+        n = excerpt_number(engine, LAVROV, LEDE)
         srv.replies = [Reply(
             "Russia wants peace in the whole world. "  # no citation
-            f"Lavrov demanded that the West separate the opposition from Al-Nusra [{n}]. "
+            f"{CLAIM} [{n}]. "
             f"Putin met the Emir of Qatar in Moscow [{n}]. "  # not what the excerpt says
             f"Lavrov said 40 civilians were killed [{n}].")]  # invented number
         answer = engine.ask(LAVROV)
         assert srv.requests[0].get("stream") in (None, False)
-    assert answer.answer == ("Lavrov demanded that the West separate the opposition from "
-                             "Al-Nusra [1].")
+    assert answer.answer == f"{CLAIM} [1]."
     assert any(note.startswith("Removed 3 sentence(s)") for note in answer.notes)
     check_quotes(engine, answer)
 
 
 def test_wrong_citation_numbers_fall_back_to_the_extractive_answer(llm_engine):
-    with FakeOpenAI([Reply("Lavrov demanded that the West separate the opposition from "
-                           "Al-Nusra [42].")]) as srv:
+    with FakeOpenAI([Reply(f"{CLAIM} [42].")]) as srv:
         engine = llm_engine(srv)
         answer = engine.ask(LAVROV)
     extractive = make_engine().ask(LAVROV)
@@ -125,12 +114,12 @@ def test_slow_endpoint_times_out_is_retried_then_falls_back(llm_engine):
 def test_server_error_is_retried_with_backoff(llm_engine):
     with FakeOpenAI() as srv:
         engine = llm_engine(srv)
-        n = excerpt_number(engine, LAVROV, CALL)
+        n = excerpt_number(engine, LAVROV, LEDE)
         srv.replies = [Reply("overloaded", status=503), Reply(
-            f"Lavrov demanded that the West separate the opposition from Al-Nusra [{n}].")]
+            f"{CLAIM} [{n}].")]
         answer = engine.ask(LAVROV, on_text=lambda _: None)
         assert len(srv.requests) == 2
-    assert answer.answer.endswith("Al-Nusra [1].") and answer.notes == []
+    assert answer.answer == f"{CLAIM} [1]." and answer.notes == []
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -187,8 +176,8 @@ def test_excerpts_respect_the_token_budget(llm_engine):
 def test_condense_question_step_rewrites_the_follow_up(llm_engine):
     with FakeOpenAI() as srv:
         engine = llm_engine(srv)
-        n = excerpt_number(engine, LAVROV, CALL)
-        good = f"Lavrov demanded that the West separate the opposition from Al-Nusra [{n}]."
+        n = excerpt_number(engine, LAVROV, LEDE)
+        good = f"{CLAIM} [{n}]."
         rewrite = "What did Lavrov say about civilians in Aleppo?"
         srv.replies = [Reply(good), Reply(rewrite), Reply(ABSTAIN)]
         conv = engine.conversation()

@@ -38,6 +38,7 @@ LEXICAL_WEIGHT = 0.35
 # Overlap found only with the help of the context counts this much of overlap in the sentence.
 CONTEXT_WEIGHT = 0.8
 CONTEXT_CHARS = 600
+LEDE_CHARS = 700
 
 
 # Verbs of demanding and urging are one class: "What did X demand?" is answered by
@@ -93,27 +94,39 @@ class ExtractiveAnswerer:
         self.min_support = min_support
 
     def candidates(self, passages: list[Passage], articles: dict[str, Article]) -> list[Candidate]:
-        """Sentences of each passage widened by ``CONTEXT_CHARS`` on both sides.
+        """Sentences of each passage widened by ``CONTEXT_CHARS``, plus each article's lede.
 
         The answer often sits just outside the chunk that matched best (the quote follows
-        the sentence that names the speaker), so neighbouring sentences compete too.
+        the sentence that names the speaker), and news is written as an inverted pyramid:
+        the lede states the story's main claim, so it competes whatever chunk matched.
         """
         out: list[Candidate] = []
+        ledes_done: set[str] = set()
         for p in passages:
             art = articles.get(p.article_id)
             if art is None:
                 continue
             lo = _sentence_start(art.text, max(0, p.start - CONTEXT_CHARS))
             hi = min(len(art.text), p.end + CONTEXT_CHARS)
-            spans = sentence_spans(art.text, lo, hi)
-            prev = ""
-            for i, (a, b) in enumerate(spans):
-                if b > hi - 1 and b < len(art.text):  # cut off by the window: skip
-                    break
-                sent = art.text[a:b]
-                a, b = _whole_quote(art.text, spans, i)
-                out.append(Candidate(p, a, b, art.text[a:b], context=f"{art.title} {prev}"))
-                prev = sent
+            out.extend(self._window(p, art, lo, hi))
+            if art.id not in ledes_done and lo > 0:
+                ledes_done.add(art.id)
+                out.extend(self._window(p, art, 0, min(len(art.text), LEDE_CHARS))[:2])
+        return out
+
+    @staticmethod
+    def _window(p: Passage, art: Article, lo: int, hi: int) -> list[Candidate]:
+        """Candidates for the whole sentences of ``art.text[lo:hi]``."""
+        spans = sentence_spans(art.text, lo, hi)
+        out: list[Candidate] = []
+        prev = ""
+        for i, (a, b) in enumerate(spans):
+            if b > hi - 1 and b < len(art.text):  # cut off by the window: skip
+                break
+            sent = art.text[a:b]
+            a, b = _whole_quote(art.text, spans, i)
+            out.append(Candidate(p, a, b, art.text[a:b], context=f"{art.title} {prev}"))
+            prev = sent
         return out
 
     def score(self, question: str, cands: list[Candidate]) -> None:
@@ -150,6 +163,13 @@ class ExtractiveAnswerer:
         """Compose the answer from the best-scoring sentences, or abstain."""
         return self.compose(question, passages, self.rank(question, passages))
 
+    def cite(self, n: int, c: Candidate) -> Citation:
+        """Citation number ``n`` of a candidate sentence (its exact span in the article)."""
+        return Citation(n=n, article_id=c.passage.article_id, title=c.passage.title,
+                        source=c.passage.source, date=c.passage.date, url=c.passage.url,
+                        quote=c.text, start=c.start, end=c.end, score=round(c.score, 4),
+                        also=self.catalog.duplicates_of(c.passage.article_id))
+
     def compose(self, question: str, passages: list[Passage],
                 ranked: list[Candidate]) -> Answer:
         """The answer from already ranked sentences (see :meth:`rank`)."""
@@ -164,16 +184,9 @@ class ExtractiveAnswerer:
             if any(_similar(c.text, d.text) or _overlaps(c, d) for d in chosen):
                 continue
             chosen.append(c)
-        citations = [cite(i, c) for i, c in enumerate(chosen, 1)]
+        citations = [self.cite(i, c) for i, c in enumerate(chosen, 1)]
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         return Answer(question, text, citations, retrieved)
-
-
-def cite(n: int, c: Candidate) -> Citation:
-    """Citation number ``n`` of a candidate sentence (its exact span in the article)."""
-    return Citation(n=n, article_id=c.passage.article_id, title=c.passage.title,
-                    source=c.passage.source, date=c.passage.date, url=c.passage.url,
-                    quote=c.text, start=c.start, end=c.end, score=round(c.score, 4))
 
 
 _OPEN, _CLOSE = "“«", "”»"

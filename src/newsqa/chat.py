@@ -9,6 +9,7 @@ its sentences pass the citation checks; the JSON form writes one ``Answer.to_dic
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable
 from typing import TextIO
@@ -80,10 +81,8 @@ def _show(console: Console, answer: Answer, streamed: bool) -> None:
 def run_repl(engine, conversation_id: str | None, console: Console, *,
              filters: Filters | None = None, k: int | None = None) -> None:
     """The interactive loop; ends on /quit, Ctrl-D or Ctrl-C at the prompt."""
-    try:
-        import readline  # noqa: F401 (line editing and arrow-key history for input())
-    except ImportError:
-        pass
+    with contextlib.suppress(ImportError):  # line editing and arrow-key history for input()
+        import readline  # noqa: F401
     conv = engine.conversation(conversation_id)
     state = f"resumed, {len(conv.turns)} turns" if conv.turns else "new"
     llm = engine.settings.llm if engine.llm is not None else "none (extractive answers)"

@@ -12,9 +12,9 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from .models import Article, Chunk
 
-# Paragraphs first, then lines, then sentence ends, then clauses, then words.
-SEPARATORS = [r"\n\s*\n", r"\n", r"(?<=[.!?…][\"'”’)\]]) +", r"(?<=[.!?…]) +", r"(?<=[;:]) +",
-              r"(?<=,) +", r" ", r""]
+# Sentences and paragraphs are the units (one level, so the overlap is whole sentences);
+# a sentence longer than a chunk falls back to clauses, then words.
+SEPARATORS = [r"\s*\n\s*|(?<=[.!?…])[\"'”’»)\]]* +", r"(?<=[;:]) +", r"(?<=,) +", r" ", r""]
 
 
 class Chunker:

@@ -41,9 +41,12 @@ class Settings(BaseSettings):
         description="Sentence-transformers model: the packaged default, a local path or a name.",
     )
     embed_batch_size: int = 64
+    ingest_batch_chunks: int = Field(
+        256, description="Chunks embedded and written per batch; an article's row follows."
+    )
     device: str | None = Field(None, description="torch device; None picks cuda when present.")
     chunk_tokens: int = Field(200, description="Chunk size in embedder tokens (window is 256).")
-    chunk_overlap_tokens: int = 40
+    chunk_overlap_tokens: int = 50
     max_article_chars: int = Field(
         2_000_000, description="Longer texts are refused with a reason, not truncated."
     )
@@ -67,6 +70,12 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(300, description="Longest generated answer, in tokens.")
     llm_context_tokens: int = Field(
         1200, description="Token budget for the numbered excerpts in the prompt."
+    )
+    allow_private_urls: bool = Field(
+        False, description="Let URL ingest fetch private, loopback and link-local addresses."
+    )
+    near_duplicate_threshold: float = Field(
+        0.6, description="Word-3-gram Jaccard from which a text is a syndicated copy (0 = off)."
     )
 
     @classmethod

@@ -90,11 +90,19 @@ class Engine:
         return GenerativeAnswerer(self.llm, self.answerer, self.settings)
 
     # --- ingest -------------------------------------------------------------------
-    def ingest(self, paths: Iterable[Path], *, options=None, progress=None) -> IngestReport:
-        """Load, chunk, embed and store everything under ``paths``; see ingest.py."""
-        from .loaders import load_paths
+    def ingest(self, paths: Iterable[str | Path], *, options=None, progress=None
+               ) -> IngestReport:
+        """Load, chunk, embed and store everything under ``paths`` (files, directories or
+        ``http(s)://`` URLs given as strings); see ingest.py and urls.py."""
+        from dataclasses import replace
 
-        return self.ingest_articles(load_paths(list(paths), options), progress=progress)
+        from .loaders import LoadOptions
+        from .urls import load_inputs
+
+        options = options or LoadOptions()
+        if self.settings.allow_private_urls:
+            options = replace(options, allow_private_urls=True)
+        return self.ingest_articles(load_inputs(list(paths), options), progress=progress)
 
     def ingest_articles(self, items: Iterable[Any], *, progress=None) -> IngestReport:
         """Ingest already-loaded Articles (and LoadErrors, which are reported)."""
@@ -105,8 +113,17 @@ class Engine:
         store = self._checked_store()
         chunker = Chunker(self.embedder.count_tokens, s.chunk_tokens, s.chunk_overlap_tokens)
         ingestor = Ingestor(self.catalog, store, chunker, self.embedder,
-                            max_chars=s.max_article_chars)
+                            max_chars=s.max_article_chars, batch_chunks=s.ingest_batch_chunks,
+                            neardup=self.neardup)
         return ingestor.run(items, progress)
+
+    @cached_property
+    def neardup(self):  # -> NearDupIndex | None
+        """Syndicated-copy detector, or None when ``near_duplicate_threshold`` is 0."""
+        from .neardup import NearDupIndex
+
+        threshold = self.settings.near_duplicate_threshold
+        return NearDupIndex(self.catalog.db, threshold) if threshold > 0 else None
 
     def remove(self, article_ids: Iterable[str]) -> list[str]:
         """Delete articles (chunks first, then rows); returns the ids that were not found."""

@@ -20,3 +20,11 @@ class LoadError(NewsqaError):
         super().__init__(f"{where}: {reason}")
         self.where = where
         self.reason = reason
+
+
+class LoadSkip(LoadError):
+    """Input that is deliberately not an article (a WARC's images, redirects, 404 pages).
+
+    Reported and counted under ``skipped`` rather than ``failed``: nothing is wrong with it,
+    but the user should see what was left out and why.
+    """

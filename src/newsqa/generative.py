@@ -28,7 +28,6 @@ from .answerer import (
     _overlap,
     _overlaps,
     _similar,
-    cite,
     content_words,
 )
 from .config import Settings
@@ -236,7 +235,8 @@ class GenerativeAnswerer:
         if failure is not None:
             notes.append(f"The answer was cut off: {failure}.")
         if asm.kept:
-            citations = [cite(m, excerpts[n - 1]) for n, m in asm.numbers.items()]
+            citations = [self.extractive.cite(m, excerpts[n - 1])
+                         for n, m in asm.numbers.items()]
             return Answer(question, " ".join(asm.kept), citations, retrieved, notes=notes)
         if asm.refused:
             return Answer(question, NO_ANSWER, [], retrieved, abstained=True,

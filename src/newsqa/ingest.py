@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from .catalog import Catalog
 from .chunker import Chunker
 from .embedder import Embedder
-from .errors import LoadError
+from .errors import LoadError, LoadSkip
 from .models import Article, Chunk, IngestReport
+from .neardup import NearDupIndex
 from .store import ChunkStore
 
 
@@ -44,7 +45,8 @@ class Ingestor:
 
     def __init__(self, catalog: Catalog, store: ChunkStore, chunker: Chunker,
                  embedder: Embedder, *, max_chars: int, batch_chunks: int = 256,
-                 on_change: Callable[[], None] | None = None) -> None:
+                 on_change: Callable[[], None] | None = None,
+                 neardup: NearDupIndex | None = None) -> None:
         self.catalog = catalog
         self.store = store
         self.chunker = chunker
@@ -52,6 +54,7 @@ class Ingestor:
         self.max_chars = max_chars
         self.batch_chunks = batch_chunks
         self.on_change = on_change
+        self.neardup = neardup
 
     def run(self, items: Iterable[Article | LoadError],
             progress: ProgressFn | None = None) -> IngestReport:
@@ -75,6 +78,9 @@ class Ingestor:
 
         for item in items:
             state.articles += 1
+            if isinstance(item, LoadSkip):
+                report.skipped.append((item.where, item.reason))
+                continue
             if isinstance(item, LoadError):
                 report.failed.append((item.where, item.reason))
                 continue
@@ -92,6 +98,14 @@ class Ingestor:
                 report.unchanged += 1
                 continue
             canonical = run_texts.get(art.text_hash) or self.catalog.id_with_text(art.text_hash)
+            sig = None
+            if not canonical and self.neardup is not None:
+                # A syndicated copy: not the same text, but nearly (see neardup.py).
+                sig = self.neardup.signature(art.text)
+                if sig is not None:
+                    canonical = self.neardup.find(
+                        sig, art.id,
+                        alive=lambda i: i in run_ids or self.catalog.record_hash(i) is not None)
             if canonical and canonical != art.id:
                 if old_hash is not None:  # it was its own article before; now a copy
                     self._remove(art.id)
@@ -103,6 +117,8 @@ class Ingestor:
             if not chunks:
                 report.failed.append((art.origin or art.id, "no text to index"))
                 continue
+            if sig is not None:
+                self.neardup.add(art.id, sig)
             pending.append((art, chunks, old_hash is not None))
             if sum(len(c) for _, c, _ in pending) >= self.batch_chunks:
                 flush()

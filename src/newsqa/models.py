@@ -119,6 +119,8 @@ class Citation:
     start: int
     end: int
     score: float
+    # Syndicated copies of the cited article: {"id", "title", "date", "url", "source"} each.
+    also: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -157,8 +159,10 @@ class IngestReport:
     chunks: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (where, reason)
     seconds: float = 0.0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # not articles, e.g. images
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["failed"] = [{"where": w, "reason": r} for w, r in self.failed]
+        d["skipped"] = [{"where": w, "reason": r} for w, r in self.skipped]
         return d

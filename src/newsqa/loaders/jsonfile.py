@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from ..errors import LoadError
-from . import Item, LoadOptions, register
+from . import Item, LoadOptions, read_capped, register
 from .decode import decode
 from .records import article_from_record
 
@@ -39,7 +39,7 @@ def load_jsonl(stream: IO[bytes], origin: str, opts: LoadOptions) -> Iterator[It
 @register(".json")
 def load_json(stream: IO[bytes], origin: str, opts: LoadOptions) -> Iterator[Item]:
     try:
-        data = json.loads(decode(stream.read()))
+        data = json.loads(decode(read_capped(stream, origin, opts.max_file_bytes)))
     except json.JSONDecodeError as err:
         yield LoadError(f"{origin}:{err.lineno}", f"bad JSON ({err.msg})")
         return

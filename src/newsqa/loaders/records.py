@@ -12,6 +12,8 @@ from typing import Any
 
 from ..dates import normalize_date
 from ..models import Article, normalized_text, sha
+from .language import detect_language
+from .outlets import outlet_for_url
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "_id", "article_id", "doc_id", "docid", "guid", "uuid"),
@@ -22,14 +24,15 @@ ALIASES: dict[str, tuple[str, ...]] = {
              "pub_date", "datePublished", "date_published", "published_date",
              "publication_date", "datetime", "created_at", "timestamp", "date_publish"),
     "url": ("url", "link", "href", "canonical_url", "permalink", "uri", "source_url"),
-    "source": ("source", "outlet", "publisher", "site_name", "site", "source_name",
-               "publication", "domain", "newspaper"),
+    "source": ("source", "outlet", "publisher", "site_name", "sitename", "site",
+               "source_name", "publication", "domain", "newspaper"),
     "authors": ("authors", "author", "byline", "by", "creator", "creators", "writers"),
     "lang": ("lang", "language"),
 }
 
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\band\b|&)\s*")
 _BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
+_DOMAIN = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+$", re.IGNORECASE)
 
 
 def _pick(rec: Mapping[str, Any], field: str, field_map: Mapping[str, str]) -> Any:
@@ -72,11 +75,27 @@ def stable_id(url: str | None, text: str) -> str:
     return "txt-" + sha(normalized_text(text))[:16]
 
 
+def attribute_source(source: str | None, url: str | None) -> str | None:
+    """The outlet credited for an article: the record's own source (or site name), else the
+    outlet known for the URL's host (``www.cnn.com`` → ``CNN``), else the bare host.
+
+    A source that is itself a domain (trafilatura falls back to the host for pages without a
+    site name) is mapped like a URL's host.
+    """
+    if source and _DOMAIN.match(source):  # "reuters.com" (a domain column, a bare site name)
+        return outlet_for_url(f"http://{source}")
+    return source or outlet_for_url(url)
+
+
 def article_from_record(
     rec: Mapping[str, Any], origin: str, field_map: Mapping[str, str] | None = None,
     defaults: Mapping[str, Any] | None = None,
 ) -> Article:
-    """Build an Article; raises ``ValueError`` naming what is missing or wrong."""
+    """Build an Article; raises ``ValueError`` naming what is missing or wrong.
+
+    Every loader ends here, so attribution (:func:`attribute_source`) and language detection
+    (when the record names no language) are the same for every format.
+    """
     if not isinstance(rec, Mapping):
         raise ValueError(f"expected an object, got {type(rec).__name__}")
     fm = field_map or {}
@@ -96,8 +115,8 @@ def article_from_record(
         text=text,
         date=date,
         url=url,
-        source=_as_text(_pick(merged, "source", fm)) or None,
+        source=attribute_source(_as_text(_pick(merged, "source", fm)) or None, url),
         authors=_authors(_pick(merged, "authors", fm)),
-        lang=_as_text(_pick(merged, "lang", fm)) or None,
+        lang=_as_text(_pick(merged, "lang", fm)) or detect_language(text),
         origin=origin,
     )

@@ -16,7 +16,7 @@ import yaml
 
 from ..dates import normalize_date
 from ..errors import LoadError
-from . import Item, LoadOptions, register
+from . import Item, LoadOptions, read_capped, register
 from .decode import decode
 from .records import article_from_record
 
@@ -47,7 +47,7 @@ def _split_title_dateline(text: str) -> tuple[str, str | None, str]:
 
 @register(".txt", ".md", ".markdown", ".text")
 def load_text(stream: IO[bytes], origin: str, opts: LoadOptions) -> Iterator[Item]:
-    text = decode(stream.read()).replace("\r\n", "\n")
+    text = decode(read_capped(stream, origin, opts.max_file_bytes)).replace("\r\n", "\n")
     meta: dict = {}
     if m := _FRONT.match(text):
         try:
@@ -61,7 +61,8 @@ def load_text(stream: IO[bytes], origin: str, opts: LoadOptions) -> Iterator[Ite
         title, date, body = str(meta["title"]), None, text.strip()
     else:
         title, date, body = _split_title_dateline(text)
-    record = {"id": Path(origin).stem if not (meta.get("id") or meta.get("url")) else None,
+    name = Path(origin).name.removesuffix(".gz")
+    record = {"id": Path(name).stem if not (meta.get("id") or meta.get("url")) else None,
               "title": title, "date": date, **meta, "text": body}
     try:
         yield article_from_record(record, origin, opts.field_map, opts.defaults)

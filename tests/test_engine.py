@@ -1,0 +1,99 @@
+"""End to end over a small real index: the Lavrov question, exact quotes, filters, stats."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsqa.errors import IndexMissingError, ModelMismatchError, NewsqaError
+from newsqa.models import Filters
+
+from .conftest import RT_ID
+
+
+def assert_quotes_exact(engine, answer):
+    for c in answer.citations:
+        art = engine.catalog.get(c.article_id)
+        assert art.text[c.start:c.end] == c.quote
+        assert f"[{c.n}]" in answer.answer
+
+
+def test_lavrov_demand_cites_rt_and_quotes_the_call_to_separate(engine):
+    answer = engine.ask("What did Lavrov demand?")
+    assert not answer.abstained
+    assert answer.citations, answer.answer
+    c = answer.citations[0]
+    assert c.article_id == RT_ID and c.source == "RT" and c.date == "2016-10-31"
+    assert "separate" in c.quote and "Al-Nusra" in c.quote
+    assert answer.retrieved[0] == RT_ID
+    assert_quotes_exact(engine, answer)
+
+
+@pytest.mark.parametrize("question", [
+    "What did Lavrov say about civilians in Aleppo?",
+    "What did Putin discuss with the Emir of Qatar?",
+])
+def test_other_answers_quote_exact_substrings(engine, question):
+    answer = engine.ask(question)
+    assert answer.citations
+    assert_quotes_exact(engine, answer)
+
+
+def test_unanswerable_question_abstains_without_citations(engine):
+    answer = engine.ask("What is the recipe for sourdough pancakes with blueberries?")
+    assert answer.abstained and not answer.citations
+    assert "nothing" in answer.answer
+
+
+def test_source_filter(engine):
+    kremlin = engine.resolve_sources(["kremlin"])
+    assert kremlin == ["President of Russia (en.kremlin.ru)"]
+    passages = engine.search("Lavrov Al-Nusra Aleppo", k=10, filters=Filters(sources=kremlin))
+    assert passages and all(p.source == kremlin[0] for p in passages)
+    with pytest.raises(NewsqaError, match="unknown source"):
+        engine.resolve_sources(["no such outlet"])
+
+
+def test_date_filters_include_month_only_dates(engine):
+    rt = engine.search("Al-Nusra Aleppo", k=10, filters=Filters(since="2016-10-01"))
+    assert rt and all(p.date >= "2016-10" for p in rt)
+    assert RT_ID in {p.article_id for p in rt}
+    # UN speeches are dated "2016-09": a range inside September still finds them.
+    un = engine.search("General Assembly", k=10,
+                       filters=Filters(since="2016-09-15", until="2016-09-20"))
+    assert un and all(p.article_id.startswith("ungdc-") for p in un)
+    none = engine.search("Al-Nusra", k=5, filters=Filters(until="2015-12-31"))
+    assert all(p.date and p.date <= "2015-12-31" for p in none)
+
+
+def test_results_are_diversified_by_article(engine):
+    passages = engine.search("Syria", k=8)
+    counts = {}
+    for p in passages:
+        counts[p.article_id] = counts.get(p.article_id, 0) + 1
+    assert max(counts.values()) <= engine.settings.max_per_article
+
+
+def test_stats(engine):
+    st = engine.stats()
+    n = engine.catalog.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    assert st["articles"] == n == 45
+    assert st["chunks"] == engine.store.count()
+    assert st["date_from"] <= "2016-01-18" and st["date_to"] >= "2016-10-31"
+    assert st["model"] == "all-MiniLM-L6-v2" and st["size_bytes"] > 0
+
+
+def test_missing_index_is_a_clear_error(tmp_path):
+    from newsqa.config import Settings
+    from newsqa.engine import Engine
+
+    with pytest.raises(IndexMissingError, match="no index at"):
+        Engine(Settings(index=tmp_path / "nope")).ask("anything")
+
+
+def test_other_model_is_refused(engine):
+    from newsqa.config import Settings
+    from newsqa.engine import Engine
+
+    other = Engine(Settings(index=engine.index_dir, embed_model="some/other-model"))
+    with pytest.raises(ModelMismatchError, match="all-MiniLM-L6-v2"):
+        other.store.check_model(384)
