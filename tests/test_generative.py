@@ -203,3 +203,44 @@ def test_check_claim():
     assert check_claim("Talks resumed in Geneva.", ev, emb).supported
     assert not check_claim("Talks resumed in Geneva with 15 delegations.", ev, emb).supported
     assert not check_claim("The ceasefire collapsed in Aleppo.", ev, emb).supported
+
+
+def test_backend_specs_and_missing_extras(monkeypatch):
+    from newsqa.config import Settings
+    from newsqa.errors import NewsqaError
+    from newsqa.llm import chat_model, parse_spec
+
+    assert parse_spec("none") == ("none", None) and parse_spec("local") == ("local", None)
+    assert parse_spec("openai:gpt-4o-mini") == ("openai", "gpt-4o-mini")
+    assert chat_model(Settings(llm="none")) is None
+    with pytest.raises(NewsqaError, match="names no model"):
+        parse_spec("ollama")
+    monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:9")
+    try:
+        model = chat_model(Settings(llm="ollama:llama3"))
+    except NewsqaError as err:  # the extra is not installed: say which one
+        assert "pip install 'newsqa[ollama]'" in str(err)
+    else:
+        assert model.base_url == "http://127.0.0.1:9"
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(NewsqaError, match="OPENAI_API_KEY"):
+        chat_model(Settings(llm="openai:gpt-4o-mini"))
+
+
+def test_reply_parsing_renumbers_and_streams_whole_sentences():
+    from newsqa.generative import Verdict, _Assembly
+
+    excerpts = [_candidate(t) for t in ("alpha", "beta", "gamma")]
+    reply = ("- Gamma rose sharply [3]. [1]\n2. Beta fell [2, 9]. Nothing cited here. "
+             "Gamma rose sharply [3][1].")
+    shown: list[str] = []
+    asm = _Assembly(excerpts, lambda claim, cited: Verdict(True, 1.0, 1.0), shown.append)
+    for ch in reply:  # as a stream, one character at a time
+        asm.feed(ch)
+        assert all(s.endswith("]. ") for s in shown)  # whole sentences with their markers
+    asm.finish(reply)
+    assert asm.kept == ["Gamma rose sharply [1] [2].", "Beta fell [3]."]
+    assert asm.numbers == {3: 1, 1: 2, 2: 3}
+    assert "".join(shown) == "Gamma rose sharply [1] [2]. Beta fell [3]. "
+    assert len(asm.dropped) == 1 and "no citation" in asm.dropped[0]

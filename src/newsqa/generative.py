@@ -58,6 +58,8 @@ _REFUSAL = re.compile(
     r"unfortunately|the (provided )?excerpts do not|there is no information|no information)",
     re.IGNORECASE,
 )
+_MARKS_ONLY = re.compile(r"^\[[\s\[\]\d,;]*\.?$")  # "[2]." or a "[2" still streaming
+_BULLET = re.compile(r"^(?:[-*•]|\d+[.)])\s+")  # models write lists despite the rules
 _TAG = re.compile(r"</?\s*excerpts?\b", re.IGNORECASE)
 
 
@@ -124,7 +126,7 @@ class _Assembly:
     def _drain(self, final: bool) -> None:
         units: list[tuple[int, int]] = []
         for a, b in sentence_spans(self.buf, self.pos):
-            if units and not _MARK.sub("", self.buf[a:b]).strip(" .,;"):
+            if units and _MARKS_ONLY.match(self.buf[a:b]):
                 units[-1] = (units[-1][0], b)  # "[2]" after the full stop belongs before it
             else:
                 units.append((a, b))
@@ -141,6 +143,7 @@ class _Assembly:
         cited = [int(n) for m in _MARK.findall(sentence) for n in re.split(r"[,;]", m)]
         valid = list(dict.fromkeys(n for n in cited if 1 <= n <= len(self.excerpts)))
         claim = re.sub(r"\s+([.,;!?])", r"\1", _MARK.sub("", sentence)).strip()
+        claim = _BULLET.sub("", claim)
         if not any(ch.isalpha() for ch in claim):
             return
         if not valid:
