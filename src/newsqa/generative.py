@@ -2,8 +2,8 @@
 
 The model sees numbered excerpts — whole sentences of the retrieved passages, located by
 offsets in the catalog's article text — and must end every sentence with ``[n]``.  Its reply
-is parsed sentence by sentence; a sentence survives only if it cites excerpts that exist and
-those excerpts support it (:func:`check_claim`).  Survivors are renumbered, and each number
+is parsed sentence by sentence; a sentence survives only if it cites an excerpt that exists
+and supports it on its own (:func:`check_claim`).  Survivors are renumbered, and each number
 becomes a :class:`Citation` of the excerpt's exact span, so quotes stay verbatim whatever the
 model writes.  When nothing survives, the user gets the extractive answer and a note saying
 so; when the model says the excerpts do not answer, the user gets an abstention, never the
@@ -105,7 +105,7 @@ class _Assembly:
     """
 
     excerpts: list[Candidate]
-    judge: Callable[[str, list[Candidate]], Verdict]
+    judge: Callable[[str, list[Candidate]], Verdict]  # claim, its cited excerpt(s)
     on_text: Callable[[str], None] | None = None
     buf: str = ""
     pos: int = 0
@@ -152,14 +152,16 @@ class _Assembly:
             self.dropped.append(f"{claim!r}: " + ("no citation" if not cited else
                                                   f"no excerpt {cited}"))
             return
-        verdict = self.judge(claim, [self.excerpts[n - 1] for n in valid])
+        # Each citation must hold on its own (one claim, one checkable quote), so the
+        # sentence keeps the single cited excerpt that supports it best.
+        verdict, n = max(((self.judge(claim, [self.excerpts[n - 1]]), n) for n in valid),
+                         key=lambda vn: (vn[0].supported, vn[0].lexical, vn[0].cosine))
         if not verdict.supported:
             self.dropped.append(f"{claim!r}: {verdict.reason}")
             return
-        marks = " ".join(f"[{self.numbers.setdefault(n, len(self.numbers) + 1)}]"
-                         for n in valid)
+        mark = f"[{self.numbers.setdefault(n, len(self.numbers) + 1)}]"
         m = _END.search(claim)
-        text = f"{claim[:m.start()]} {marks}{m.group(1)}" if m else f"{claim} {marks}"
+        text = f"{claim[:m.start()]} {mark}{m.group(1)}" if m else f"{claim} {mark}"
         if text in self.kept:
             return
         self.kept.append(text)
