@@ -230,7 +230,7 @@ class GenerativeAnswerer:
                             on_token=asm.feed if on_text else None)
         except LLMUnavailable as err:
             failure, text = err, ""
-        if failure is None or asm.kept:
+        if failure is None:  # after a failure the unfinished last sentence is not judged
             asm.finish(text)
         notes = [f"Removed {len(asm.dropped)} sentence(s) of the language model's answer "
                  f"that their citations do not support."] if asm.dropped else []
