@@ -241,6 +241,36 @@ def chat(
         run_repl(engine, conversation, console, filters=filters, k=k)
 
 
+@app.command(name="bot")
+def run_bot(
+    sync: Annotated[bool, typer.Option("--sync", help="(Re)register the slash commands.")] = False,
+    index: IndexOpt = None,
+) -> None:
+    """Run the Discord bot (token in DISCORD_TOKEN; see README "Discord bot")."""
+    from bot.app import main as bot_main
+
+    rc = bot_main(sync=sync, settings=Settings(index=index) if index else Settings())
+    if rc:
+        raise typer.Exit(rc)
+
+
+@app.command()
+def feedback(
+    out: Annotated[Path | None, typer.Option("--out", help="Write here, not stdout.")] = None,
+    index: IndexOpt = None,
+) -> None:
+    """Export the bot's 👍/👎 feedback as JSON lines (question, answer, cited ids, vote)."""
+    from bot.feedback import export_jsonl
+
+    settings = Settings(index=index) if index else Settings()
+    if out is None:
+        export_jsonl(Path(settings.index), sys.stdout)
+        return
+    with out.open("w", encoding="utf-8") as stream:
+        n = export_jsonl(Path(settings.index), stream)
+    typer.echo(f"wrote {n} feedback record(s) to {out}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry: one-line errors for bad usage and for engine errors."""
     try:

@@ -41,8 +41,14 @@ class Settings(BaseSettings):
         description="Sentence-transformers model: the packaged default, a local path or a name.",
     )
     embed_batch_size: int = 64
+    embed_backend: str = Field(
+        "torch", description="torch | onnx-int8 (onnxruntime, dynamic int8; see README Speed)."
+    )
+    embed_threads: int | None = Field(
+        None, description="Threads for embedding; None = one per core (torch's default)."
+    )
     ingest_batch_chunks: int = Field(
-        256, description="Chunks embedded and written per batch; an article's row follows."
+        512, description="Chunks embedded and written per batch; an article's row follows."
     )
     device: str | None = Field(None, description="torch device; None picks cuda when present.")
     chunk_tokens: int = Field(200, description="Chunk size in embedder tokens (window is 256).")

@@ -50,7 +50,8 @@ class Engine:
         from .embedder import Embedder
 
         s = self.settings
-        return Embedder(s.embed_model, batch_size=s.embed_batch_size, device=s.device)
+        return Embedder(s.embed_model, batch_size=s.embed_batch_size, device=s.device,
+                        backend=s.embed_backend, threads=s.embed_threads)
 
     @cached_property
     def store(self):  # -> ChunkStore

@@ -6,6 +6,11 @@ Order of writes, which is what makes a killed ingest safe to re-run:
 3. only then the article's catalog row (with its content hash) is committed.
 An article without a row is redone next time and overwrites the same chunk ids, so the index
 never holds duplicate chunks and never cites an article whose chunks are half written.
+
+Speed: decisions and chunking run on the calling thread while the previous batch is embedded
+and written on a background thread (pipeline.py), through its own catalog connection so each
+article's row commits in its own transaction.  Batches are large (Chroma's write cost is per
+call) and few are in flight, so memory does not grow with the archive.
 """
 
 from __future__ import annotations
@@ -20,7 +25,10 @@ from .embedder import Embedder
 from .errors import LoadError, LoadSkip
 from .models import Article, Chunk, IngestReport
 from .neardup import NearDupIndex
+from .pipeline import BackgroundWriter
 from .store import ChunkStore
+
+Batch = list[tuple[Article, list[Chunk], bool]]  # (article, chunks, is_update)
 
 
 @dataclass
@@ -44,9 +52,9 @@ class Ingestor:
     """Runs one ingest over a stream of articles; collects a report."""
 
     def __init__(self, catalog: Catalog, store: ChunkStore, chunker: Chunker,
-                 embedder: Embedder, *, max_chars: int, batch_chunks: int = 256,
+                 embedder: Embedder, *, max_chars: int, batch_chunks: int = 512,
                  on_change: Callable[[], None] | None = None,
-                 neardup: NearDupIndex | None = None) -> None:
+                 neardup: NearDupIndex | None = None, pipelined: bool = True) -> None:
         self.catalog = catalog
         self.store = store
         self.chunker = chunker
@@ -55,27 +63,57 @@ class Ingestor:
         self.batch_chunks = batch_chunks
         self.on_change = on_change
         self.neardup = neardup
+        self.pipelined = pipelined
 
     def run(self, items: Iterable[Article | LoadError],
             progress: ProgressFn | None = None) -> IngestReport:
         t0 = time.perf_counter()
         state = Progress()
         report = state.report
-        pending: list[tuple[Article, list[Chunk], bool]] = []  # (article, chunks, is_update)
+        pending: Batch = []
         run_texts: dict[str, str] = {}  # text hash -> id, for duplicates within this run
         run_ids: set[str] = set()
         changed = False
+        writes = Catalog(self.catalog.path.parent) if self.pipelined else self.catalog
 
-        def flush() -> None:
+        def write(batch: Batch) -> None:
+            self._write(batch, report, writes)
+            state.chunks += sum(len(c) for _, c, _ in batch)
+
+        writer = BackgroundWriter(write) if self.pipelined else None
+
+        def flush(wait: bool = False) -> None:
             nonlocal changed
             if pending:
-                self._write(pending, report)
-                state.chunks += sum(len(c) for _, c, _ in pending)
+                if writer:
+                    writer.submit(list(pending))
+                else:
+                    write(pending)
                 changed = True
                 pending.clear()
+            if writer and wait:
+                writer.drain()
             if progress:
                 progress(state)
 
+        try:
+            self._decide(items, state, pending, run_texts, run_ids, flush, progress)
+            flush(wait=True)
+        finally:
+            if writer:
+                writer.close()
+                writes.close()
+        if changed and self.on_change:
+            self.on_change()
+        report.chunks = state.chunks
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    def _decide(self, items: Iterable[Article | LoadError], state: Progress, pending: Batch,
+                run_texts: dict[str, str], run_ids: set[str],
+                flush: Callable[..., None], progress: ProgressFn | None) -> None:
+        """Classify each item; new and changed articles are chunked into ``pending``."""
+        report = state.report
         for item in items:
             state.articles += 1
             if isinstance(item, LoadSkip):
@@ -91,7 +129,7 @@ class Ingestor:
                      f"text too long ({len(art.text):,} chars > {self.max_chars:,} limit)"))
                 continue
             if art.id in run_ids:
-                flush()  # a repeated id in one run: the later record wins, in order
+                flush(wait=True)  # a repeated id in one run: the later record wins, in order
             run_ids.add(art.id)
             old_hash = self.catalog.record_hash(art.id)
             if old_hash == art.record_hash:
@@ -124,23 +162,16 @@ class Ingestor:
                 flush()
             elif progress and state.articles % 50 == 0:
                 progress(state)
-        flush()
-        if changed and self.on_change:
-            self.on_change()
-        report.chunks = state.chunks
-        report.seconds = time.perf_counter() - t0
-        return report
 
-    def _write(self, batch: list[tuple[Article, list[Chunk], bool]],
-               report: IngestReport) -> None:
+    def _write(self, batch: Batch, report: IngestReport, catalog: Catalog) -> None:
         articles = {a.id: a for a, _, _ in batch}
         chunks = [c for _, cs, _ in batch for c in cs]
         vectors = self.embedder.encode([embed_text(articles[c.article_id], c) for c in chunks])
         self.store.upsert(articles, chunks, vectors)
         for art, cs, is_update in batch:
-            if is_update and self.catalog.n_chunks(art.id) > len(cs):
+            if is_update and catalog.n_chunks(art.id) > len(cs):
                 self.store.delete_article(art.id, keep_below=len(cs))
-            self.catalog.upsert(art, cs)
+            catalog.upsert(art, cs)
             if is_update:
                 report.updated += 1
             else:

@@ -112,11 +112,14 @@ def _sidecar_defaults(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def load_file(path: Path, options: LoadOptions | None = None) -> Iterator[Item]:
-    """Yield the articles of one file, or errors naming ``file[:line]`` and the reason."""
-    # Import the format modules here so they register themselves (and stay lazy).
+def _register_formats() -> None:
+    """Import the format modules so they register themselves (lazily, on first use)."""
     from . import csvfile, feeds, html, jsonfile, textfile, warc  # noqa: F401
 
+
+def load_file(path: Path, options: LoadOptions | None = None) -> Iterator[Item]:
+    """Yield the articles of one file, or errors naming ``file[:line]`` and the reason."""
+    _register_formats()
     options = options or LoadOptions()
     origin = str(path)
     ext, gz = format_of(path)
@@ -200,3 +203,9 @@ def estimate_items(paths: Iterable[Path]) -> int | None:
             with p.open("rb") as f:
                 total += sum(1 for line in f if line.strip())
     return total
+
+
+def supported_extensions() -> list[str]:
+    """Every file extension a loader is registered for (without compression suffixes)."""
+    _register_formats()
+    return sorted(LOADERS)

@@ -1,0 +1,274 @@
+"""Query latency: warm ``search``/``ask`` p50/p95, cold start, remote Chroma, and 100k-1M chunks.
+
+Modes (run each with the worktree's sources first on PYTHONPATH):
+
+  warm INDEX            ask/search p50/p95 in one warm process over a real index
+                        (``--chroma-url`` to go through a ``chroma run`` server instead)
+  cold INDEX            wall time of ``newsqa ask`` / ``newsqa search`` in fresh processes
+  scale DIR --sizes ... store-only: synthetic vectors in a Chroma collection created exactly
+                        as newsqa creates it; the retriever's query (k=50, documents and
+                        metadata included, with/without a date filter) timed at each size
+  amplify SRC DST --articles N
+                        copy a real index to N articles (distinct ids, vectors reused with
+                        a little noise) so ask can be timed at 10k articles without
+                        embedding them all
+
+Synthetic vectors are not random points on the sphere (HNSW's worst case, nothing like text):
+they are real chunk embeddings of the archive plus Gaussian noise, so neighbourhoods are
+clustered as in a real index.  The query embedding itself (~5-15 ms) is timed in ``warm``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ARCHIVE, archive_slice, dir_size, machine, median, pct, write_result  # noqa: E402
+
+QUESTIONS = [json.loads(ln)["question"]
+             for ln in Path("/work/shared/data/dev-eval/seed-qa.jsonl").read_text().splitlines()
+             if ln.strip()] if Path("/work/shared/data/dev-eval/seed-qa.jsonl").exists() else []
+EXTRA = ["What did Putin say about the economy?", "Who met the President of France?",
+         "What was agreed on gas supplies to Europe?", "When was the constitution amended?",
+         "What did the Security Council discuss?", "Which awards were presented in the Kremlin?"]
+
+
+def summary(ms: list[float]) -> dict[str, float]:
+    return {"p50_ms": round(pct(ms, 50), 2), "p95_ms": round(pct(ms, 95), 2),
+            "mean_ms": round(sum(ms) / len(ms), 2), "n": len(ms)}
+
+
+def timed(fn, items, repeats: int) -> list[float]:
+    out = []
+    for _ in range(repeats):
+        for it in items:
+            t = time.perf_counter()
+            fn(it)
+            out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+# --- warm --------------------------------------------------------------------------------
+def warm(args) -> dict:
+    from newsqa.config import Settings
+    from newsqa.engine import Engine
+    from newsqa.models import Filters
+
+    settings = Settings(index=Path(args.index), chroma_url=args.chroma_url,
+                        embed_backend=args.backend)
+    eng = Engine(settings)
+    qs = (QUESTIONS + EXTRA)[: args.queries]
+    eng.ask(qs[0])  # load model, open index
+    flt = Filters(since="2016-01-01", until="2016-12-31")
+    res = {
+        "index": args.index, "chroma": args.chroma_url or "local",
+        "chunks": eng.store.count(), "articles": eng.catalog.stats().get("articles"),
+        "embed_query": summary(timed(eng.embedder.embed_query, qs, args.repeats)),
+        "search": summary(timed(lambda q: eng.search(q), qs, args.repeats)),
+        "search_filtered": summary(timed(lambda q: eng.search(q, filters=flt), qs, args.repeats)),
+        "ask": summary(timed(lambda q: eng.ask(q), qs, args.repeats)),
+    }
+    eng.close()
+    return res
+
+
+# --- cold --------------------------------------------------------------------------------
+def cold(args) -> dict:
+    """Fresh-process wall times, interleaved, for each embedding backend."""
+    q = "What did Lavrov demand?"
+    cli = "import sys; from newsqa.cli import main; main(sys.argv[1:])"
+    cmds = {"python -c pass": [sys.executable, "-c", "pass"],
+            "import newsqa.cli": [sys.executable, "-c", "import newsqa.cli"]}
+    for backend in args.backends:
+        cmds[f"newsqa ask ({backend})"] = [sys.executable, "-c", cli, "ask", q, backend]
+        cmds[f"newsqa search ({backend})"] = [sys.executable, "-c", cli, "search", q, backend]
+    runs: dict[str, list[float]] = {name: [] for name in cmds}
+    for _ in range(args.repeats):
+        for name, cmd in cmds.items():
+            backend = cmd.pop() if name.startswith("newsqa ") else "torch"
+            env = {**os.environ, "NEWSQA_INDEX": args.index, "NEWSQA_EMBED_BACKEND": backend}
+            t = time.perf_counter()
+            p = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            runs[name].append(time.perf_counter() - t)
+            if name.startswith("newsqa "):
+                cmd.append(backend)
+            if p.returncode:
+                sys.exit(f"{name} failed: {p.stderr.strip()[-2000:]}")
+    out = {k: round(median(v), 3) for k, v in runs.items()}
+    imp = subprocess.run([sys.executable, "-X", "importtime", "-c", "import newsqa.cli"],
+                         capture_output=True, text=True).stderr.splitlines()
+    top = sorted(((int(ln.split("|")[1]), ln.split("|")[2].strip()) for ln in imp[1:]
+                  if ln.count("|") == 2 and ln.split("|")[1].strip().isdigit()), reverse=True)
+    return {"median_s": out, "repeats": args.repeats,
+            "importtime_newsqa_cli_cumulative_us_top": top[:8]}
+
+
+# --- scale (store-only) ------------------------------------------------------------------
+def seed_vectors(n: int) -> tuple[np.ndarray, list[str]]:
+    """Real chunk embeddings (and texts) of ``n`` archive chunks: the synthetic data's centres."""
+    from newsqa.chunker import Chunker
+    from newsqa.embedder import Embedder
+    from newsqa.loaders.records import article_from_record
+
+    emb = Embedder()
+    chunker = Chunker(emb.count_tokens, 200, 40)
+    texts: list[str] = []
+    for rec in archive_slice(ARCHIVE, 3000, 400):
+        texts += [c.text for c in chunker.split(article_from_record(rec, "bench"))]
+        if len(texts) >= n:
+            break
+    return emb.encode(texts[:n]), texts[:n]
+
+
+def scale(args) -> dict:
+    from newsqa import store as store_mod
+    from newsqa.models import Article, Chunk, Filters
+    from newsqa.store import ChunkStore, make_client
+
+    class NoModel:  # the store never embeds: vectors are always passed
+        name = "all-MiniLM-L6-v2"
+
+    # Search-time parameters stay newsqa's; a lower ef_construction only makes the build
+    # affordable on a shared 2-core machine (it changes the graph's quality, not its shape).
+    store_mod.HNSW = {**store_mod.HNSW, "ef_construction": args.ef_construction}
+
+    rng = np.random.default_rng(0)
+    centres, texts = seed_vectors(args.seed_chunks)
+    client = make_client(Path(args.dir), None)
+    store = ChunkStore(client, "bench", NoModel())
+    sizes = sorted(args.sizes)
+    noise = args.noise / np.sqrt(centres.shape[1])
+    queries = centres[rng.integers(0, len(centres), 200)]
+    queries = queries + rng.normal(0, noise, queries.shape).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    flt = Filters(since="2010-01-01", until="2012-12-31")
+    results = []
+    have = store.count()
+    t_build = time.perf_counter()
+    for size in sizes:
+        while have < size:
+            n = min(args.batch, size - have)
+            pick = rng.integers(0, len(centres), n)
+            vecs = centres[pick] + rng.normal(0, noise, (n, centres.shape[1])).astype(np.float32)
+            vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+            arts, chunks = {}, []
+            for j, p in enumerate(pick):
+                i = have + j
+                aid = f"syn-{i // 4}"
+                if aid not in arts:
+                    year = 1999 + (i // 4) % 22
+                    arts[aid] = Article(aid, f"Synthetic article {i // 4}", "",
+                                        date=f"{year}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                                        source="President of Russia (en.kremlin.ru)")
+                doc = texts[p][: args.doc_chars]
+                chunks.append(Chunk(aid, i % 4, 0, len(doc), doc))
+            store.upsert(arts, chunks, vecs)
+            have += n
+            el = time.perf_counter() - t_build
+            print(f"{have:>9,} vectors  {el:7.0f}s  {have / max(el, 1e-9):6.0f}/s", flush=True)
+        lat = timed(lambda v: store.query(v, 50, None), queries.tolist(), 1)
+        lat_f = timed(lambda v: store.query(v, 50, flt), queries[:100].tolist(), 1)
+        row = {"chunks": store.count(), "query_k50": summary(lat),
+               "query_k50_date_filter": summary(lat_f),
+               "disk_mb": round(dir_size(Path(args.dir)) / 2**20),
+               "build_s": round(time.perf_counter() - t_build)}
+        print(json.dumps(row), flush=True)
+        results.append(row)
+        write_result("query-scale-partial", {"machine": machine(), "rows": results})
+    return {"rows": results, "noise": args.noise, "seed_chunks": len(centres),
+            "hnsw": store_mod.HNSW, "doc_chars": args.doc_chars}
+
+
+# --- amplify -----------------------------------------------------------------------------
+def amplify(args) -> dict:
+    """Grow a real index to ``--articles`` by copying its articles under new ids."""
+    from newsqa.catalog import Catalog
+    from newsqa.models import Article, Chunk
+    from newsqa.store import ChunkStore, make_client
+
+    class NoModel:
+        name = "all-MiniLM-L6-v2"
+
+    src, dst = Path(args.src), Path(args.dst)
+    src_store = ChunkStore(make_client(src, None), "newsqa", NoModel())
+    got = src_store.collection.get(include=["embeddings", "documents", "metadatas"])
+    cat_src = Catalog(src)
+    originals = cat_src.get_many({m["article_id"] for m in got["metadatas"]})
+    by_article: dict[str, list[int]] = {}
+    for i, m in enumerate(got["metadatas"]):
+        by_article.setdefault(m["article_id"], []).append(i)
+    store = ChunkStore(make_client(dst, None), "newsqa", NoModel())
+    store.check_model(len(got["embeddings"][0]))
+    cat = Catalog(dst)
+    rng = np.random.default_rng(1)
+    ids = sorted(by_article)
+    made = 0
+    t = time.perf_counter()
+    while made < args.articles:
+        arts, chunks, vecs = {}, [], []
+        for _ in range(min(500, args.articles - made)):
+            orig = originals[ids[made % len(ids)]]
+            copy = made // len(ids)
+            aid = orig.id if copy == 0 else f"{orig.id}~{copy}"
+            # distinct text per copy so the duplicate detector would not merge them
+            art = Article(aid, orig.title, orig.text + ("" if copy == 0 else f" [{copy}]"),
+                          date=orig.date, url=orig.url, source=orig.source,
+                          authors=orig.authors, lang=orig.lang)
+            arts[aid] = art
+            for i in by_article[orig.id]:
+                m = got["metadatas"][i]
+                chunks.append(Chunk(aid, m["chunk_no"], m["start"], m["end"], got["documents"][i]))
+                v = np.asarray(got["embeddings"][i]) + rng.normal(0, 0.01, 384)
+                vecs.append(v / np.linalg.norm(v))
+            made += 1
+        store.upsert(arts, chunks, np.asarray(vecs, dtype=np.float32))
+        for aid, art in arts.items():
+            cat.upsert(art, [c for c in chunks if c.article_id == aid])
+    return {"articles": made, "chunks": store.count(), "seconds": round(time.perf_counter() - t)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="mode", required=True)
+    w = sub.add_parser("warm")
+    w.add_argument("index")
+    w.add_argument("--chroma-url")
+    w.add_argument("--backend", default="torch")
+    w.add_argument("--queries", type=int, default=24)
+    w.add_argument("--repeats", type=int, default=3)
+    c = sub.add_parser("cold")
+    c.add_argument("index")
+    c.add_argument("--repeats", type=int, default=3)
+    c.add_argument("--backends", nargs="+", default=["torch", "onnx-int8"])
+    s = sub.add_parser("scale")
+    s.add_argument("dir")
+    s.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    s.add_argument("--batch", type=int, default=5000)
+    s.add_argument("--seed-chunks", type=int, default=256)
+    s.add_argument("--noise", type=float, default=0.6, help="noise norm relative to a unit vector")
+    s.add_argument("--ef-construction", type=int, default=400)
+    s.add_argument("--doc-chars", type=int, default=1000, help="stored document length")
+    a = sub.add_parser("amplify")
+    a.add_argument("src")
+    a.add_argument("dst")
+    a.add_argument("--articles", type=int, default=10_000)
+    args = ap.parse_args()
+    random.seed(0)
+    res = {"warm": warm, "cold": cold, "scale": scale, "amplify": amplify}[args.mode](args)
+    res = {"mode": args.mode, "machine": machine(), **res}
+    print(json.dumps(res, indent=2, default=str))
+    print("saved", write_result(f"query-{args.mode}", res))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Helpers shared by the benchmarks: archive slices, percentiles, peak RSS, result files."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent
+RESULTS = ROOT / "results"
+ARCHIVE = Path(os.environ.get(
+    "NEWSQA_BENCH_ARCHIVE", "/work/shared/data/scale/kremlin-en-1999-2020.jsonl"))
+
+
+def archive_slice(path: Path, start: int, count: int) -> Iterator[dict[str, Any]]:
+    """``count`` raw records of a JSONL archive from line ``start``, streamed."""
+    with path.open("rb") as fh:
+        for line in itertools.islice(fh, start, start + count):
+            if line.strip():
+                yield json.loads(line)
+
+
+def pct(values: list[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) by linear interpolation."""
+    xs = sorted(values)
+    if len(xs) == 1:
+        return xs[0]
+    pos = (len(xs) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on (load average: the machine is shared)."""
+    import torch
+
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")), platform.processor())
+    return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "python": sys.version.split()[0], "torch": torch.__version__,
+            "loadavg": os.getloadavg()}
+
+
+def write_result(name: str, data: dict[str, Any]) -> Path:
+    """Save ``data`` as ``results/NAME-<timestamp>.json`` (the folder is git-ignored)."""
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps(data, indent=2, default=str))
+    return out

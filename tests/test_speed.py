@@ -1,0 +1,127 @@
+"""Speed features must not change results: own batching, the int8 backend, pipelined ingest."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from newsqa.config import Settings
+from newsqa.embedder import Embedder
+from newsqa.engine import Engine, sample_archive_path
+from newsqa.ingest import Ingestor
+from newsqa.loaders import load_paths
+from newsqa.pipeline import BackgroundWriter
+
+TEXTS = [
+    "Lavrov said the West would be an accomplice of al-Nusra.",
+    "The President met the Prime Minister of Japan in the Kremlin to discuss trade.",
+    "Short.",
+    "Scientists found that ants cooperate when they build bridges out of their own bodies, "
+    "a behaviour that lets a colony cross gaps many times longer than a single worker.",
+    "Gas supplies to Europe were discussed at length.",
+]
+
+
+@pytest.fixture(scope="module")
+def torch_embedder() -> Embedder:
+    return Embedder()
+
+
+def test_encode_matches_sentence_transformers_in_input_order(torch_embedder):
+    """Length-sorted batching must hand vectors back in the caller's order."""
+    ours = torch_embedder.encode(TEXTS)
+    ref = torch_embedder.model.encode(TEXTS, normalize_embeddings=True)
+    assert ours.shape == (len(TEXTS), 384)
+    assert np.allclose((ours * ref).sum(1), 1.0, atol=1e-4)
+    assert torch_embedder.tokens_embedded > len(TEXTS) * 2
+
+
+def needs_onnx() -> bool:
+    return all(importlib.util.find_spec(m) for m in ("onnxruntime", "onnx", "onnxscript"))
+
+
+@pytest.mark.skipif(not needs_onnx(), reason="onnx extra not installed")
+def test_onnx_int8_vectors_close_to_torch_and_rank_alike(torch_embedder):
+    onnx = Embedder(backend="onnx-int8")
+    a, b = torch_embedder.encode(TEXTS), onnx.encode(TEXTS)
+    assert (a * b).sum(1).min() > 0.97
+    q = "What did Lavrov say about al-Nusra?"
+    assert np.argmax(a @ torch_embedder.encode([q])[0]) == np.argmax(b @ onnx.encode([q])[0]) == 0
+
+
+def test_unknown_backend_is_a_clear_error():
+    from newsqa.errors import NewsqaError
+
+    with pytest.raises(NewsqaError, match="unknown embed backend"):
+        Embedder(backend="tpu")
+
+
+def test_background_writer_keeps_order_and_surfaces_errors():
+    seen: list[int] = []
+
+    def write(n: int) -> None:
+        if n == 3:
+            raise ValueError("disk full")
+        seen.append(n)
+
+    w = BackgroundWriter(write, depth=1)
+    for n in range(3):
+        w.submit(n)
+    w.drain()
+    assert seen == [0, 1, 2]
+    w.submit(3)
+    w.submit(4)  # skipped: nothing is written after a failure
+    with pytest.raises(ValueError, match="disk full"):
+        w.close()
+    assert seen == [0, 1, 2]
+
+
+def archive_with_repeats(dest: Path) -> Path:
+    """Kremlin records, one id repeated with new text and one text under a second id."""
+    src = sample_archive_path() / "kremlin-2016.jsonl"
+    recs = [json.loads(ln) for ln in itertools.islice(src.open(encoding="utf-8"), 8)]
+    changed = {**recs[2], "text": recs[2]["text"] + "\n\nA later correction."}
+    copy = {**recs[5], "id": "kremlin-copy", "url": "http://example.org/copy"}
+    out = dest / "a.jsonl"
+    out.write_text("".join(json.dumps(r) + "\n" for r in [*recs, changed, copy]), "utf-8")
+    return out
+
+
+def ingest_contents(index: Path, archive: Path, pipelined: bool) -> tuple:
+    eng = Engine(Settings(index=index))
+    s = eng.settings
+    from newsqa.chunker import Chunker
+
+    chunker = Chunker(eng.embedder.count_tokens, s.chunk_tokens, s.chunk_overlap_tokens)
+    # Small batches so the pipelined run really has several batches in flight.
+    report = Ingestor(eng.catalog, eng._checked_store(), chunker, eng.embedder,
+                      max_chars=s.max_article_chars, batch_chunks=8,
+                      pipelined=pipelined).run(load_paths([archive]))
+    got = eng.store.collection.get(include=["documents", "metadatas", "embeddings"])
+    order = np.argsort(got["ids"])
+    rows = eng.catalog.db.execute(
+        "SELECT id, text_hash, n_chunks FROM articles ORDER BY id").fetchall()
+    dups = eng.catalog.db.execute("SELECT id, canonical_id FROM duplicates").fetchall()
+    eng.close()
+    return (report, [got["ids"][i] for i in order], [got["documents"][i] for i in order],
+            [got["metadatas"][i] for i in order], np.asarray(got["embeddings"])[order], rows,
+            dups)
+
+
+def test_pipelined_ingest_equals_sequential(tmp_path):
+    archive = archive_with_repeats(tmp_path)
+    seq = ingest_contents(tmp_path / "seq", archive, pipelined=False)
+    pipe = ingest_contents(tmp_path / "pipe", archive, pipelined=True)
+    rs, rp = seq[0], pipe[0]
+    assert (rp.added, rp.updated, rp.duplicate, rp.chunks) == \
+        (rs.added, rs.updated, rs.duplicate, rs.chunks)
+    assert rp.updated == 1 and rp.duplicate == 1  # the repeated id, the copied text
+    assert pipe[1] == seq[1] and pipe[2] == seq[2] and pipe[3] == seq[3]
+    assert np.allclose(pipe[4], seq[4], atol=1e-5)
+    assert pipe[5] == seq[5]
+    assert pipe[6] == seq[6] and [d[0] for d in seq[6]] == ["kremlin-copy"]
