@@ -294,7 +294,8 @@ class Conversation:
         """Answer ``question`` as a follow-up of the turns so far, and record the turn."""
         res = self.resolve(question)
         passages = self.passages(res, k or self.engine.settings.k, filters)
-        answer = self.engine.answer(res.query, passages, on_text=on_text)
+        answer = self.engine.ask(res.query, filters=filters, k=k, on_text=on_text,
+                                 passages=passages)
         answer.question = question
         if res.query != question:
             answer.notes.append(f"Searched for: {res.query}")

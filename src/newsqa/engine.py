@@ -168,9 +168,15 @@ class Engine:
         return self.retriever.search(query, k or self.settings.k, filters)
 
     def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None,
-            on_text: Callable[[str], None] | None = None) -> Answer:
-        """Answer ``question`` with numbered citations of verbatim excerpts."""
-        passages = self.search(question, k=k, filters=filters)
+            on_text: Callable[[str], None] | None = None,
+            passages: list[Passage] | None = None) -> Answer:
+        """Answer ``question`` with numbered citations of verbatim excerpts.
+
+        ``passages`` replaces the search (a conversation retrieves with its own priors);
+        ``on_text`` receives the checked sentences of a generated answer as they stream.
+        """
+        if passages is None:
+            passages = self.search(question, k=k, filters=filters)
         return self.answer(question, passages, on_text=on_text)
 
     def answer(self, question: str, passages: list[Passage], *,
