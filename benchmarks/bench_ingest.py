@@ -37,7 +37,7 @@ from common import (  # noqa: E402
 )
 
 MFLOP_PER_TOKEN = 21.2  # MiniLM-L6: 6 layers x (4*384^2 + 2*384*1536) MACs x 2; attention extra
-PIPELINES = ("baseline", "newsqa", "newsqa-onnx-int8", "newsqa-sequential")
+PIPELINES = ("baseline", "newsqa", "newsqa-torch-bf16", "newsqa-onnx-int8", "newsqa-sequential")
 
 
 def matmul_gflops(seconds: float = 1.5) -> float:
@@ -116,7 +116,8 @@ def child(args) -> None:
     if args.pipeline == "baseline":
         res = run_baseline(slice_file, index)
     else:
-        backend = "onnx-int8" if args.pipeline == "newsqa-onnx-int8" else "torch"
+        backend = {"newsqa-onnx-int8": "onnx-int8",
+                   "newsqa-torch-bf16": "torch-bf16"}.get(args.pipeline, "torch")
         res = run_newsqa(slice_file, index, backend, args.pipeline != "newsqa-sequential")
     res["peak_rss_mb"] = peak_rss_mb()
     res["index_mb"] = dir_size(index) / 2**20

@@ -51,7 +51,7 @@ def main() -> None:
                          on_token=lambda _t, seen=stamps: seen.append(time.perf_counter()))
         total = time.perf_counter() - start
         t0 = time.perf_counter()
-        answer = engine.answer(q, passages)
+        answer = engine.compose(q, passages)
         runs.append({
             "question": q, "prompt_chars": sum(len(m.text) for m in messages),
             "first_token_s": round(stamps[0] - start, 2) if stamps else None,

@@ -68,8 +68,8 @@ def warm(args) -> dict:
     eng = Engine(settings)
     qs = (QUESTIONS + EXTRA)[: args.queries]
     eng.ask(qs[0])  # load model, open index
-    flt = Filters(since="2016-01-01", until="2016-12-31")
-    res = {
+    flt = Filters(since=args.since, until=args.until)
+    res = {"filter": [args.since, args.until],
         "index": args.index, "chroma": args.chroma_url or "local",
         "chunks": eng.store.count(), "articles": eng.catalog.stats().get("articles"),
         "embed_query": summary(timed(eng.embedder.embed_query, qs, args.repeats)),
@@ -246,6 +246,8 @@ def main() -> None:
     w.add_argument("--backend", default="torch")
     w.add_argument("--queries", type=int, default=24)
     w.add_argument("--repeats", type=int, default=3)
+    w.add_argument("--since", default="2016-01-01", help="date filter for search_filtered")
+    w.add_argument("--until", default="2016-12-31")
     c = sub.add_parser("cold")
     c.add_argument("index")
     c.add_argument("--repeats", type=int, default=3)

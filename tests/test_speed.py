@@ -54,6 +54,12 @@ def test_onnx_int8_vectors_close_to_torch_and_rank_alike(torch_embedder):
     assert np.argmax(a @ torch_embedder.encode([q])[0]) == np.argmax(b @ onnx.encode([q])[0]) == 0
 
 
+def test_bf16_backend_is_within_rounding_of_fp32(torch_embedder):
+    b = Embedder(backend="torch-bf16").encode(TEXTS)
+    assert b.dtype == np.float32
+    assert (torch_embedder.encode(TEXTS) * b).sum(1).min() > 0.999
+
+
 def test_unknown_backend_is_a_clear_error():
     from newsqa.errors import NewsqaError
 

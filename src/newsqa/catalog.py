@@ -8,6 +8,7 @@ articles and a re-run redoes the rest with the same deterministic chunk ids.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -130,6 +131,34 @@ class Catalog:
         )
         for article_id, chunk_no, text in cur:
             yield Chunk(article_id, chunk_no, 0, 0, "").id, text
+
+    def article_meta(self) -> dict[str, tuple[str, int, int, str | None, str | None]]:
+        """``id -> (title, date_start, date_end, source, lang)``: what filters and BM25 need."""
+        return {r[0]: tuple(r[1:]) for r in self.db.execute(
+            "SELECT id, title, date_start, date_end, source, lang FROM articles")}
+
+    def chunk_spans(self, chunk_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """``chunk_id -> (start, end)`` in the article text, for passages found lexically."""
+        keys = [(cid.rsplit("::", 1)[0], int(cid.rsplit("::", 1)[1])) for cid in chunk_ids]
+        out: dict[str, tuple[int, int]] = {}
+        for aid, no in keys:
+            row = self.db.execute(
+                'SELECT start, "end" FROM chunks WHERE article_id=? AND chunk_no=?', (aid, no)
+            ).fetchone()
+            if row:
+                out[f"{aid}::{no}"] = (row[0], row[1])
+        return out
+
+    def content_stamp(self) -> str:
+        """A digest of every stored article's record hash: changes whenever content does.
+
+        Derived indexes (the lexical one) compare it to know they are stale, e.g. after an
+        ingest that was killed before it could rebuild them.
+        """
+        h = hashlib.sha256()
+        for aid, rh in self.db.execute("SELECT id, record_hash FROM articles ORDER BY id"):
+            h.update(f"{aid}\x1f{rh}\x1e".encode())
+        return h.hexdigest()
 
     @staticmethod
     def _article(row: tuple) -> Article:

@@ -31,6 +31,11 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tex
 KOpt = Annotated[int | None, typer.Option("--k", min=1, max=100, help="Passages to retrieve.")]
 SinceOpt = Annotated[str | None, typer.Option("--since", help="Only articles from this date.")]
 UntilOpt = Annotated[str | None, typer.Option("--until", help="Only articles up to this date.")]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Date the question is asked (for 'this week', 'latest'); "
+                 "default today."),
+]
 SourceOpt = Annotated[
     list[str] | None, typer.Option("--source", help="Only this outlet (repeatable; substring).")
 ]
@@ -65,6 +70,20 @@ def make_filters(engine, since: str | None, until: str | None,
                    until=normalize_date(until) if until else None,
                    sources=engine.resolve_sources(sources) if sources else None,
                    lang=lang.strip().lower() if lang else None)
+
+
+def parse_as_of(value: str | None):  # -> date | None
+    """``--as-of`` as a date (month or year alone mean their first day)."""
+    from .dates import date_bounds, int_to_iso, normalize_date
+
+    if not value:
+        return None
+    iso = normalize_date(value)
+    if iso is None:
+        raise NewsqaError(f"--as-of: not a date: {value!r} (use YYYY-MM-DD)")
+    from datetime import date
+
+    return date.fromisoformat(int_to_iso(date_bounds(iso)[0]))
 
 
 def emit_json(data: object) -> None:
@@ -124,6 +143,7 @@ def ask(
     lang: LangOpt = None,
     k: KOpt = None,
     llm: LlmOpt = None,
+    as_of: AsOfOpt = None,
     index: IndexOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -131,7 +151,8 @@ def ask(
     from .render import print_answer
 
     engine = make_engine(index, llm)
-    answer = engine.ask(question, k=k, filters=make_filters(engine, since, until, source, lang))
+    answer = engine.ask(question, k=k, filters=make_filters(engine, since, until, source, lang),
+                        as_of=parse_as_of(as_of))
     if as_json:
         emit_json(answer.to_dict())
     else:
@@ -146,6 +167,7 @@ def search(
     source: SourceOpt = None,
     lang: LangOpt = None,
     k: Annotated[int, typer.Option("--k", min=1, max=100, help="Passages to show.")] = 10,
+    as_of: AsOfOpt = None,
     index: IndexOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -154,7 +176,8 @@ def search(
 
     engine = make_engine(index)
     passages = engine.search(query, k=k,
-                             filters=make_filters(engine, since, until, source, lang))
+                             filters=make_filters(engine, since, until, source, lang),
+                             as_of=parse_as_of(as_of))
     if as_json:
         emit_json({"query": query, "results": [p.to_dict() for p in passages]})
     else:

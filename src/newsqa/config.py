@@ -42,7 +42,8 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = 64
     embed_backend: str = Field(
-        "torch", description="torch | onnx-int8 (onnxruntime, dynamic int8; see README Speed)."
+        "torch",
+        description="torch | torch-bf16 | onnx-int8 (onnxruntime, dynamic int8); README Speed.",
     )
     embed_threads: int | None = Field(
         None, description="Threads for embedding; None = one per core (torch's default)."
@@ -61,10 +62,19 @@ class Settings(BaseSettings):
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
     rrf_k: int = 60
+    rerank: bool = Field(True, description="Rerank the fused candidates (see rerank.py).")
+    rerank_model: str | None = Field(
+        None, description="Cross-encoder path/name (sentence_transformers.CrossEncoder); "
+        "None uses the offline fallback: bi-encoder on sentences + lexical features.")
+    rerank_candidates: int = Field(30, description="How many fused candidates are reranked.")
+    rerank_sentences: bool = Field(
+        False, description="Fallback reranker also scores each candidate's best sentence "
+        "with the bi-encoder (slower; see README).")
     max_per_article: int = Field(2, description="Passages kept per article in a result list.")
     answer_sentences: int = Field(3, description="At most this many cited sentences per answer.")
     min_support: float = Field(
-        0.35, description="Below this sentence score the answerer abstains instead of answering."
+        0.48, description="Below this sentence score the answerer abstains instead of answering "
+        "(calibrated on answerable vs absent questions; see README)."
     )
     llm: str = Field("none", description="none | local | openai:MODEL | ollama:MODEL")
     llm_model_path: Path | None = Field(

@@ -8,6 +8,7 @@ nothing.  Follow a question from :meth:`Engine.ask`: retriever → answerer → 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -68,7 +69,26 @@ class Engine:
     def retriever(self):  # -> Retriever
         from .retriever import Retriever
 
-        return Retriever(self.settings, self._checked_store(), self.catalog, self.embedder)
+        return Retriever(self.settings, self._checked_store(), self.catalog, self.embedder,
+                         lexical=self.lexical, reranker=self.reranker)
+
+    @cached_property
+    def lexical(self):  # -> LexicalIndex
+        from .lexical import LexicalIndex
+
+        return LexicalIndex(self.index_dir, self.catalog)
+
+    @cached_property
+    def reranker(self):  # -> Reranker | None
+        from .rerank import make_reranker
+
+        return make_reranker(self.settings, self.embedder, self.store, self.sentence_vectors)
+
+    @cached_property
+    def sentence_vectors(self):  # -> SentenceVectors
+        from .rerank import SentenceVectors
+
+        return SentenceVectors(self.embedder)
 
     @cached_property
     def answerer(self):  # -> ExtractiveAnswerer
@@ -76,7 +96,7 @@ class Engine:
 
         s = self.settings
         return ExtractiveAnswerer(self.embedder, self.catalog, max_sentences=s.answer_sentences,
-                                  min_support=s.min_support)
+                                  min_support=s.min_support, vectors=self.sentence_vectors)
 
     @cached_property
     def llm(self):  # -> BaseChatModel | None
@@ -115,7 +135,7 @@ class Engine:
         chunker = Chunker(self.embedder.count_tokens, s.chunk_tokens, s.chunk_overlap_tokens)
         ingestor = Ingestor(self.catalog, store, chunker, self.embedder,
                             max_chars=s.max_article_chars, batch_chunks=s.ingest_batch_chunks,
-                            neardup=self.neardup)
+                            neardup=self.neardup, on_change=self.lexical.rebuild)
         return ingestor.run(items, progress)
 
     @cached_property
@@ -130,11 +150,14 @@ class Engine:
         """Delete articles (chunks first, then rows); returns the ids that were not found."""
         self._require_index()
         missing: list[str] = []
-        for aid in article_ids:
+        list_ids = list(article_ids)
+        for aid in list_ids:
             if self.catalog.get(aid) is not None:
                 self.store.delete_article(aid)
             if not self.catalog.delete(aid):
                 missing.append(aid)
+        if len(missing) < len(list_ids):
+            self.lexical.rebuild()
         return missing
 
     # --- questions ------------------------------------------------------------------
@@ -159,33 +182,64 @@ class Engine:
             out.extend(found)
         return list(dict.fromkeys(out))
 
-    def search(self, query: str, *, k: int | None = None,
-               filters: Filters | None = None) -> list[Passage]:
-        """The top passages for ``query`` (at most ``max_per_article`` per article)."""
+    def time_frame(self, query: str, as_of: date | None = None):  # -> TimeFrame
+        """The time words of ``query`` read against ``as_of`` (default today); timeparse.py."""
+        from .timeparse import parse_time
+
+        return parse_time(query, as_of)
+
+    def search(self, query: str, *, k: int | None = None, filters: Filters | None = None,
+               as_of: date | None = None, frame=None) -> list[Passage]:
+        """The top passages for ``query`` (at most ``max_per_article`` per article).
+
+        Time words in the query ("last October", "this week", "latest") narrow ``filters``
+        relative to ``as_of`` and are left out of the text that is matched.
+        """
         self._require_index()
         if not query.strip():
             raise NewsqaError("empty query")
-        return self.retriever.search(query, k or self.settings.k, filters)
+        frame = frame or self.time_frame(query, as_of)
+        if frame.found:
+            filters = frame.filters(filters)
+        return self.retriever.search(frame.query, k or self.settings.k, filters, frame=frame)
 
     def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None,
-            on_text: Callable[[str], None] | None = None,
+            as_of: date | None = None, on_text: Callable[[str], None] | None = None,
             passages: list[Passage] | None = None) -> Answer:
         """Answer ``question`` with numbered citations of verbatim excerpts.
 
         ``passages`` replaces the search (a conversation retrieves with its own priors);
         ``on_text`` receives the checked sentences of a generated answer as they stream.
         """
+        frame = self.time_frame(question, as_of)
         if passages is None:
-            passages = self.search(question, k=k, filters=filters)
-        return self.answer(question, passages, on_text=on_text)
+            passages = self.search(question, k=k, filters=filters, frame=frame)
+        return self.compose(question, passages, frame, on_text=on_text)
 
-    def answer(self, question: str, passages: list[Passage], *,
-               on_text: Callable[[str], None] | None = None) -> Answer:
-        """Extractive by default; with ``settings.llm`` a generated answer whose citations
-        are verified (see generative.py), its checked sentences streamed to ``on_text``."""
+    def compose(self, question: str, passages: list[Passage], frame=None, *,
+                on_text: Callable[[str], None] | None = None) -> Answer:
+        """The answer from retrieved passages, every citation verified (verify.py).
+
+        Extractive by default; with ``settings.llm`` a generated answer whose sentences were
+        each checked against their excerpt (generative.py).  When the question named a time
+        frame, the answer says which one it used.
+        """
+        from .verify import verify_answer
+
+        # Time words were used as filters; left in, "week" or "latest" would be scored as
+        # topic words of the sentences.
+        asked = frame.query if frame is not None and frame.found else question
         if self.llm is None:
-            return self.answerer.answer(question, passages)
-        return self.generator.answer(question, passages, on_text=on_text)
+            answer = self.answerer.answer(asked, passages)
+        else:
+            answer = self.generator.answer(asked, passages, on_text=on_text)
+        answer.question = question
+        answer = verify_answer(answer, self.catalog, self.embedder)
+        if frame is not None and frame.found and not answer.abstained:
+            note = frame.describe()
+            answer.notes.append(note)
+            answer.answer = f"{note}: {answer.answer}"
+        return answer
 
     # --- conversations ---------------------------------------------------------------
     @cached_property

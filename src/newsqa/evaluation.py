@@ -1,9 +1,13 @@
-"""``newsqa eval``: run a question set through the engine once and score retrieval.
+"""``newsqa eval``: run a question set through the engine once and score retrieval and answers.
 
-The engine (model, index) is loaded once; each question is answered as ``ask`` would, and
-one JSON line per question records what was retrieved and cited, so runs can be diffed.
-Ranking metrics are article-level: a question is a hit@k if a gold article is among the
-first k distinct articles retrieved.
+The engine (model, index) is loaded once; each question is answered as ``ask`` would (a
+question's ``date`` is its as-of date for "this week", "latest", …), and one JSON line per
+question records what was retrieved and cited, so runs can be diffed.  Ranking metrics are
+article-level: a question is a hit@k if a gold article is among the first k distinct articles
+retrieved.  Answer metrics: ``evidence_quoted`` (a cited quote contains the gold evidence
+text, when the question has ``evidence``), ``citation_precision`` (share of citations that
+point to a gold article, when gold ids exist) and ``abstained`` (share of questions answered
+with "nothing in the archive").  ``benchmarks/bench_stages.py`` reuses these functions.
 """
 
 from __future__ import annotations
@@ -11,11 +15,14 @@ from __future__ import annotations
 import json
 import statistics
 import time
+from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from .dates import normalize_date
 from .errors import NewsqaError
-from .models import Filters
+from .models import Answer
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
@@ -37,8 +44,58 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-def ranking_metrics(ranked: list[str], gold: set[str]) -> dict[str, float]:
+def question_date(q: dict[str, Any]) -> date | None:
+    """A question's as-of date (its ``date`` field), for relative time words."""
+    iso = normalize_date(q.get("date"))
+    if not iso:
+        return None
+    parts = [int(p) for p in iso.split("-")] + [1, 1]
+    return date(parts[0], parts[1], parts[2])
+
+
+def dedupe(ids: Iterable[str]) -> list[str]:
+    """Article ids in first-seen order: two passages of one article rank once."""
+    return list(dict.fromkeys(ids))
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def answer_metrics(answer: Answer | dict[str, Any], q: dict[str, Any]) -> dict[str, float | None]:
+    """Evidence quoted, citation precision, abstained; None where the question has no gold."""
+    a = answer.to_dict() if isinstance(answer, Answer) else answer
+    cites = a.get("citations") or []
+    gold = set(q.get("gold_doc_ids") or [])
+    evidence = q.get("evidence")
+    return {
+        "abstained": float(bool(a.get("abstained"))),
+        "evidence_quoted": (float(any(_norm(evidence) in _norm(c["quote"]) for c in cites))
+                            if evidence else None),
+        "citation_precision": (sum(c["article_id"] in gold for c in cites) / len(cites)
+                               if gold and cites else None),
+    }
+
+
+def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Means of the metrics present in ``rows`` (None skipped), latency p50/p95."""
+    keys = ["hits@1", "hits@5", "hits@10", "mrr@10", "evidence_quoted", "citation_precision",
+            "abstained"]
+    out: dict[str, Any] = {"questions": len(rows)}
+    for key in keys:
+        vals = [r[key] for r in rows if r.get(key) is not None]
+        if vals:
+            out[key] = round(sum(vals) / len(vals), 3)
+    lat = sorted(r["latency_ms"] for r in rows if r.get("latency_ms") is not None)
+    if lat:
+        out["latency_p50_ms"] = round(statistics.median(lat), 1)
+        out["latency_p95_ms"] = round(lat[round(0.95 * (len(lat) - 1))], 1)
+    return out
+
+
+def ranking_metrics(ranked: list[str], gold: Iterable[str]) -> dict[str, float]:
     """hits@1/5/10 and reciprocal rank (within 10) of the first gold article."""
+    gold = set(gold)
     rank = next((i for i, a in enumerate(ranked[:10], 1) if a in gold), None)
     return {
         "hits@1": float(rank is not None and rank <= 1),
@@ -50,39 +107,38 @@ def ranking_metrics(ranked: list[str], gold: set[str]) -> dict[str, float]:
 
 def run_eval(engine, questions: list[dict[str, Any]], *, k: int = 10,
              out: Path | None = None) -> dict[str, Any]:
-    """Answer every question; write per-question lines to ``out``; return the summary."""
-    sums: dict[str, float] = {}
-    n_gold = 0
-    latencies: list[float] = []
+    """Answer every question; write per-question lines to ``out``; return the summary.
+
+    ``with_gold`` counts questions with gold ids (the ranking metrics are over those);
+    the answer metrics are over the questions that have the field they need.
+    """
+    rows: list[dict[str, Any]] = []
     sink = out.open("w", encoding="utf-8") if out else None
     try:
         for q in questions:
             t0 = time.perf_counter()
+            frame = engine.time_frame(q["question"], question_date(q))
             passages = engine.search(q["question"], k=max(k * 3, engine.settings.k),
-                                     filters=Filters())
-            answer = engine.answerer.answer(q["question"], passages[: engine.settings.k])
+                                     frame=frame)
+            answer = engine.compose(q["question"], passages[: engine.settings.k], frame)
             ms = (time.perf_counter() - t0) * 1000
-            latencies.append(ms)
-            ranked = list(dict.fromkeys(p.article_id for p in passages))[:k]
+            ranked = dedupe(p.article_id for p in passages)[:k]
             line = {
                 "id": q["id"], "retrieved": ranked, "answer": answer.answer,
                 "citations": [{"article_id": c.article_id, "quote": c.quote, "start": c.start,
                                "end": c.end} for c in answer.citations],
+                "abstained": answer.abstained, "notes": answer.notes,
                 "latency_ms": round(ms, 1),
             }
-            gold = set(q.get("gold_doc_ids") or [])
-            if gold:
-                n_gold += 1
-                for key, v in ranking_metrics(ranked, gold).items():
-                    sums[key] = sums.get(key, 0.0) + v
+            row = {**answer_metrics(answer, q), "latency_ms": ms}
+            if q.get("gold_doc_ids"):
+                row.update(ranking_metrics(ranked, q["gold_doc_ids"]))
+            rows.append(row)
             if sink:
                 sink.write(json.dumps(line, ensure_ascii=False) + "\n")
     finally:
         if sink:
             sink.close()
-    summary: dict[str, Any] = {"questions": len(questions), "with_gold": n_gold}
-    for key, total in sums.items():
-        summary[key] = total / n_gold
-    if latencies:
-        summary["latency_p50_ms"] = statistics.median(latencies)
+    summary = summarize(rows)
+    summary["with_gold"] = sum(1 for q in questions if q.get("gold_doc_ids"))
     return summary

@@ -193,6 +193,7 @@ class GenerativeAnswerer:
                 continue  # a long quote is skipped rather than cut mid-sentence
             budget -= cost
             chosen.append(c)
+        self.extractive.complete(chosen)  # as quoted: a "he said" sentence with its speaker
         return chosen
 
     def messages(self, question: str, excerpts: list[Candidate]) -> list[BaseMessage]:
@@ -219,7 +220,7 @@ class GenerativeAnswerer:
         """A generated, citation-checked answer; extractive or abstention when it fails."""
         retrieved = list(dict.fromkeys(p.article_id for p in passages))
         ranked = self.extractive.rank(question, passages)
-        if not ranked or ranked[0].score < self.extractive.min_support:
+        if not self.extractive.supported(ranked):
             return Answer(question, NO_ANSWER, [], retrieved, abstained=True)
         excerpts = self.select(ranked)
         asm = _Assembly(excerpts, self._judge, on_text)
