@@ -201,10 +201,14 @@ def resolve(question: str, history: list[Turn], articles: dict[str, Article]) ->
     last = history[-1]
     on_topic = focus(last, articles)
     title = articles[on_topic[0]].title if on_topic and on_topic[0] in articles else ""
-    extra = topic_terms(last, title, content_words(question))
-    query = f"{question} {' '.join(extra)}".strip()
     if kind == "refer":
+        extra = topic_terms(last, title, content_words(question))
+        query = f"{question} {' '.join(extra)}".strip()
         return Resolution(query, kind, prefer=on_topic[:3])
+    # "What happened next?" / "Who else reported it?" ask the last question again, elsewhere:
+    # the cue words are no topic (and would be scored as one), the rest of the question is.
+    rest = [w for w in re.findall(r"[\w’'-]+", question) if w.lower() not in _SKIP]
+    query = " ".join([last.query, *(w for w in rest if w.lower() not in last.query.lower())])
     # Other articles must be on the same story: they mention one of its names.
     cited = list(dict.fromkeys(last.cited))
     about = [w for n in names(last.query) + names(title) for w in n.split()
