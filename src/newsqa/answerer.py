@@ -214,10 +214,10 @@ class ExtractiveAnswerer:
                               - length_pen)
             c.score = c.support + answer_type_bonus(question, c.text)
 
-    def answer(self, question: str, passages: list[Passage]) -> Answer:
-        """Compose the answer from the best-scoring sentences, or abstain."""
-        retrieved = list(dict.fromkeys(p.article_id for p in passages))
-        articles = self.catalog.get_many(retrieved)
+    def rank(self, question: str, passages: list[Passage]) -> list[Candidate]:
+        """Distinct candidate sentences of the on-topic passages, best first (also the LLM's
+        excerpts)."""
+        articles = self.catalog.get_many(dict.fromkeys(p.article_id for p in passages))
         terms = focus_terms(question)
         on_topic = [p for p in passages if p.article_id in articles and focus_coverage(
             terms, f"{articles[p.article_id].title} {articles[p.article_id].text}") >= FOCUS_MIN]
@@ -229,8 +229,36 @@ class ExtractiveAnswerer:
             key = (c.passage.article_id, c.start, c.end)
             if key not in best or c.score > best[key].score:
                 best[key] = c
-        ranked = sorted(best.values(), key=lambda c: -c.score)
-        if not ranked or max(c.support for c in ranked) < self.min_support:
+        return sorted(best.values(), key=lambda c: -c.score)
+
+    def answer(self, question: str, passages: list[Passage]) -> Answer:
+        """Compose the answer from the best-scoring sentences, or abstain."""
+        return self.compose(question, passages, self.rank(question, passages))
+
+    def supported(self, ranked: list[Candidate]) -> bool:
+        """Whether any sentence supports an answer well enough not to abstain."""
+        return bool(ranked) and max(c.support for c in ranked) >= self.min_support
+
+    def complete(self, chosen: list[Candidate]) -> None:
+        """Widen chosen sentences in place so each reads on its own (see complete_span)."""
+        articles = self.catalog.get_many(c.passage.article_id for c in chosen)
+        for c in chosen:
+            text = articles[c.passage.article_id].text
+            c.start, c.end = complete_span(text, c.start, c.end)
+            c.text = text[c.start:c.end]
+
+    def cite(self, n: int, c: Candidate) -> Citation:
+        """Citation number ``n`` of a candidate sentence (its exact span in the article)."""
+        return Citation(n=n, article_id=c.passage.article_id, title=c.passage.title,
+                        source=c.passage.source, date=c.passage.date, url=c.passage.url,
+                        quote=c.text, start=c.start, end=c.end, score=round(c.score, 4),
+                        also=self.catalog.duplicates_of(c.passage.article_id))
+
+    def compose(self, question: str, passages: list[Passage],
+                ranked: list[Candidate]) -> Answer:
+        """The answer from already ranked sentences (see :meth:`rank`)."""
+        retrieved = list(dict.fromkeys(p.article_id for p in passages))
+        if not self.supported(ranked):
             return Answer(question, NO_ANSWER, [], retrieved, abstained=True)
         chosen = [ranked[0]]
         margin = ranked[0].score - 0.12
@@ -240,16 +268,8 @@ class ExtractiveAnswerer:
             if any(_similar(c.text, d.text) or _overlaps(c, d) for d in chosen):
                 continue
             chosen.append(c)
-        for c in chosen:
-            c.start, c.end = complete_span(articles[c.passage.article_id].text, c.start, c.end)
-            c.text = articles[c.passage.article_id].text[c.start:c.end]
-        citations = [
-            Citation(n=i, article_id=c.passage.article_id, title=c.passage.title,
-                     source=c.passage.source, date=c.passage.date, url=c.passage.url,
-                     quote=c.text, start=c.start, end=c.end, score=round(c.score, 4),
-                     also=self.catalog.duplicates_of(c.passage.article_id))
-            for i, c in enumerate(chosen, 1)
-        ]
+        self.complete(chosen)
+        citations = [self.cite(i, c) for i, c in enumerate(chosen, 1)]
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         return Answer(question, text, citations, retrieved)
 

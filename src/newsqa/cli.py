@@ -44,12 +44,18 @@ LangOpt = Annotated[
 ]
 
 
-def make_engine(index: Path | None):  # -> Engine
+LlmOpt = Annotated[
+    str | None,
+    typer.Option("--llm", help="none | local | openai:MODEL | ollama:MODEL [env NEWSQA_LLM]."),
+]
+
+
+def make_engine(index: Path | None, llm: str | None = None):  # -> Engine
     """The engine for ``--index`` (else settings); imported lazily to keep start-up fast."""
     from .engine import Engine
 
-    settings = Settings(index=index) if index else Settings()
-    return Engine(settings)
+    overrides = {key: value for key, value in (("index", index), ("llm", llm)) if value}
+    return Engine(Settings(**overrides))
 
 
 def make_filters(engine, since: str | None, until: str | None,
@@ -136,6 +142,7 @@ def ask(
     source: SourceOpt = None,
     lang: LangOpt = None,
     k: KOpt = None,
+    llm: LlmOpt = None,
     as_of: AsOfOpt = None,
     index: IndexOpt = None,
     as_json: JsonOpt = False,
@@ -143,7 +150,7 @@ def ask(
     """Answer a question with numbered citations of verbatim excerpts."""
     from .render import print_answer
 
-    engine = make_engine(index)
+    engine = make_engine(index, llm)
     answer = engine.ask(question, k=k, filters=make_filters(engine, since, until, source, lang),
                         as_of=parse_as_of(as_of))
     if as_json:
@@ -226,6 +233,35 @@ def evaluate(
         emit_json(summary)
     else:
         print_eval(summary)
+
+
+@app.command()
+def chat(
+    conversation: Annotated[
+        str | None, typer.Option("--conversation", help="Resume the conversation with this id.")
+    ] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    source: SourceOpt = None,
+    lang: LangOpt = None,
+    k: KOpt = None,
+    llm: LlmOpt = None,
+    index: IndexOpt = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Read one question per stdin line, print one JSON answer per line.")
+    ] = False,
+) -> None:
+    """Chat: each question is a follow-up of the ones before (/sources, /new, /quit)."""
+    from .chat import run_json, run_repl
+    from .render import console
+
+    engine = make_engine(index, llm)
+    engine.llm  # noqa: B018 (a bad --llm or a missing extra fails now, not mid-chat)
+    filters = make_filters(engine, since, until, source, lang)
+    if as_json:
+        run_json(engine, conversation, sys.stdin, sys.stdout, filters=filters, k=k)
+    else:
+        run_repl(engine, conversation, console, filters=filters, k=k)
 
 
 @app.command(name="bot")

@@ -77,6 +77,16 @@ class Settings(BaseSettings):
         "(calibrated on answerable vs absent questions; see README)."
     )
     llm: str = Field("none", description="none | local | openai:MODEL | ollama:MODEL")
+    llm_model_path: Path | None = Field(
+        None, description="GGUF file for llm=local; default: the packaged SmolLM2-135M."
+    )
+    llm_threads: int = Field(2, description="CPU threads for llm=local (1 while embedding).")
+    llm_timeout: float = Field(60.0, description="Seconds one LLM request may take.")
+    llm_retries: int = Field(2, description="Retries of a failed LLM request (with backoff).")
+    llm_max_tokens: int = Field(300, description="Longest generated answer, in tokens.")
+    llm_context_tokens: int = Field(
+        1200, description="Token budget for the numbered excerpts in the prompt."
+    )
     allow_private_urls: bool = Field(
         False, description="Let URL ingest fetch private, loopback and link-local addresses."
     )

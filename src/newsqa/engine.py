@@ -7,7 +7,7 @@ nothing.  Follow a question from :meth:`Engine.ask`: retriever → answerer → 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from functools import cached_property
 from importlib import resources
@@ -97,6 +97,18 @@ class Engine:
         s = self.settings
         return ExtractiveAnswerer(self.embedder, self.catalog, max_sentences=s.answer_sentences,
                                   min_support=s.min_support, vectors=self.sentence_vectors)
+
+    @cached_property
+    def llm(self):  # -> BaseChatModel | None
+        from .llm import chat_model
+
+        return chat_model(self.settings)
+
+    @cached_property
+    def generator(self):  # -> GenerativeAnswerer
+        from .generative import GenerativeAnswerer
+
+        return GenerativeAnswerer(self.llm, self.answerer, self.settings)
 
     # --- ingest -------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], *, options=None, progress=None
@@ -192,23 +204,35 @@ class Engine:
         return self.retriever.search(frame.query, k or self.settings.k, filters, frame=frame)
 
     def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None,
-            as_of: date | None = None) -> Answer:
-        """Answer ``question`` with numbered citations of verbatim excerpts."""
-        frame = self.time_frame(question, as_of)
-        passages = self.search(question, k=k, filters=filters, frame=frame)
-        return self.compose(question, passages, frame)
+            as_of: date | None = None, on_text: Callable[[str], None] | None = None,
+            passages: list[Passage] | None = None) -> Answer:
+        """Answer ``question`` with numbered citations of verbatim excerpts.
 
-    def compose(self, question: str, passages: list[Passage], frame=None) -> Answer:
+        ``passages`` replaces the search (a conversation retrieves with its own priors);
+        ``on_text`` receives the checked sentences of a generated answer as they stream.
+        """
+        frame = self.time_frame(question, as_of)
+        if passages is None:
+            passages = self.search(question, k=k, filters=filters, frame=frame)
+        return self.compose(question, passages, frame, on_text=on_text)
+
+    def compose(self, question: str, passages: list[Passage], frame=None, *,
+                on_text: Callable[[str], None] | None = None) -> Answer:
         """The answer from retrieved passages, every citation verified (verify.py).
 
-        When the question named a time frame, the answer says which one it used.
+        Extractive by default; with ``settings.llm`` a generated answer whose sentences were
+        each checked against their excerpt (generative.py).  When the question named a time
+        frame, the answer says which one it used.
         """
         from .verify import verify_answer
 
         # Time words were used as filters; left in, "week" or "latest" would be scored as
         # topic words of the sentences.
-        answer = self.answerer.answer(frame.query if frame is not None and frame.found
-                                      else question, passages)
+        asked = frame.query if frame is not None and frame.found else question
+        if self.llm is None:
+            answer = self.answerer.answer(asked, passages)
+        else:
+            answer = self.generator.answer(asked, passages, on_text=on_text)
         answer.question = question
         answer = verify_answer(answer, self.catalog, self.embedder)
         if frame is not None and frame.found and not answer.abstained:

@@ -79,9 +79,10 @@ class Filters:
     until: str | None = None
     sources: list[str] | None = None  # outlet names as stored
     lang: str | None = None
+    article_ids: list[str] | None = None  # only these articles (a conversation's prior)
 
     def is_empty(self) -> bool:
-        return not (self.since or self.until or self.sources or self.lang)
+        return not (self.since or self.until or self.sources or self.lang or self.article_ids)
 
 
 @dataclass

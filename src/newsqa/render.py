@@ -44,8 +44,12 @@ def print_answer(answer: Answer) -> None:
     for note in (n for n in answer.notes if n not in answer.answer):  # the frame is inline
         console.print(f"[dim]{escape(note)}[/]")
     console.print(Panel(escape(answer.answer), title="Answer", expand=False))
-    if not answer.citations:
-        return
+    if answer.citations:
+        print_sources(answer)
+
+
+def print_sources(answer: Answer) -> None:
+    """The numbered sources of an answer with their verbatim quotes and offsets."""
     console.print("[bold]Sources[/]")
     for c in answer.citations:
         console.print(f"[{c.n}] " + source_line(c.source, c.title, c.date, c.url))

@@ -69,6 +69,8 @@ def where_clause(filters: Filters | None) -> dict[str, Any] | None:
         terms.append({"source": {"$in": list(filters.sources)}})
     if filters.lang:
         terms.append({"lang": filters.lang})
+    if filters.article_ids:
+        terms.append({"article_id": {"$in": list(filters.article_ids)}})
     return terms[0] if len(terms) == 1 else {"$and": terms}
 
 
