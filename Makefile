@@ -9,7 +9,7 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	# The CPU build of torch first (an unpinned torch would pull a multi-GB CUDA build).
 	$(PIP) torch==2.13.0
-	$(PIP) -e '.[dev,onnx]'
+	$(PIP) -e '.[dev,onnx,openai,ollama]'
 	touch $@
 
 setup: $(VENV)/.installed

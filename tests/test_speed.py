@@ -29,7 +29,7 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def torch_embedder() -> Embedder:
-    return Embedder()
+    return Embedder(backend="torch")
 
 
 def test_encode_matches_sentence_transformers_in_input_order(torch_embedder):

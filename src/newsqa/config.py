@@ -42,8 +42,9 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = 64
     embed_backend: str = Field(
-        "torch",
-        description="torch | torch-bf16 | onnx-int8 (onnxruntime, dynamic int8); README Speed.",
+        "auto",
+        description="auto (bf16 where the CPU has native bf16, else torch) | torch | torch-bf16"
+        " | onnx-int8 (onnxruntime, dynamic int8); README Speed.",
     )
     embed_threads: int | None = Field(
         None, description="Threads for embedding; None = one per core (torch's default)."
