@@ -43,6 +43,8 @@ CONTEXT_CHARS = 600
 # answer at all, this how much supporting detail an answer carries.
 SECONDARY_MIN = 0.35
 LEDE_CHARS = 700
+# Candidate sentences encoded per answer (the rest are ranked by word overlap alone).
+ENCODE_MAX = 20
 
 
 # Verbs of demanding and urging are one class: "What did X demand?" is answered by
@@ -196,22 +198,35 @@ class ExtractiveAnswerer:
         return out
 
     def score(self, question: str, cands: list[Candidate]) -> None:
-        """Fill ``cand.score``: cosine similarity blended with content-word overlap."""
+        """Fill ``cand.score``: cosine similarity blended with content-word overlap.
+
+        Encoding sentences is nearly all of an answer's time, so only the ``ENCODE_MAX``
+        candidates with the best cheap score (word overlap, passage rank) are encoded; the
+        rest are scored with similarity 0, below nearly every encoded one.  On the dev sets
+        this kept every metric and cut ask p50 from 392 to 132 ms (README, Speed).
+        """
         if not cands:
             return
-        q_vec = np.asarray(self.embedder.embed_query(question))
-        s_vecs = self.vectors.encode([f"{c.passage.title}: {c.text}" for c in cands])
-        sims = s_vecs @ q_vec
         q_words = content_words(question)
         top = max(c.passage.score for c in cands) or 1.0
-        for c, sim in zip(cands, sims, strict=True):
+        cheap: list[float] = []
+        for c in cands:
             words = content_words(c.text)
             lex = _overlap(q_words, words)
             lex = max(lex, CONTEXT_WEIGHT * _overlap(q_words, words | content_words(c.context)))
             prior = 0.05 * (c.passage.score / top)
             length_pen = 0.05 if len(c.text) < 40 else 0.0
-            c.support = float((1 - LEXICAL_WEIGHT) * sim + LEXICAL_WEIGHT * lex + prior
-                              - length_pen)
+            cheap.append(LEXICAL_WEIGHT * lex + prior - length_pen)
+        order = sorted(range(len(cands)), key=lambda i: -cheap[i])
+        encode = order[:ENCODE_MAX]
+        sims = np.zeros(len(cands), dtype=np.float32)
+        if encode:
+            q_vec = np.asarray(self.embedder.embed_query(question))
+            vecs = self.vectors.encode([f"{cands[i].passage.title}: {cands[i].text}"
+                                        for i in encode])
+            sims[encode] = vecs @ q_vec
+        for c, sim, base in zip(cands, sims, cheap, strict=True):
+            c.support = float((1 - LEXICAL_WEIGHT) * sim + base)
             c.score = c.support + answer_type_bonus(question, c.text)
 
     def rank(self, question: str, passages: list[Passage]) -> list[Candidate]:
