@@ -409,15 +409,24 @@ class FakeDiscord:
             return None
         return rec
 
-    async def followup(self, request: web.Request) -> web.Response:
+    async def _webhook_write(self, request: web.Request, kind: str
+                             ) -> tuple[Interaction, dict] | web.Response:
+        """The checks every follow-up and edit passes first: rate limit, ack, limits."""
         if (limited := self._throttled()) is not None:
             return limited
         rec = self._acked(request)
         if rec is None:
             return error(404, 10015, "Unknown Webhook")
         body = await self._body(request)
-        if (bad := self._check(body, "followup")) is not None:
+        if (bad := self._check(body, kind)) is not None:
             return bad
+        return rec, body
+
+    async def followup(self, request: web.Request) -> web.Response:
+        checked = await self._webhook_write(request, "followup")
+        if isinstance(checked, web.Response):
+            return checked
+        rec, body = checked
         if rec.original_pending:  # Discord: the first follow-up after a defer edits it
             rec.original = {**rec.original, **self._message(body, ephemeral=rec.ephemeral),
                             "id": rec.original["id"]}
@@ -436,14 +445,10 @@ class FakeDiscord:
         return json_response(rec.original)
 
     async def edit_message(self, request: web.Request) -> web.Response:
-        if (limited := self._throttled()) is not None:
-            return limited
-        rec = self._acked(request)
-        if rec is None:
-            return error(404, 10015, "Unknown Webhook")
-        body = await self._body(request)
-        if (bad := self._check(body, "edit")) is not None:
-            return bad
+        checked = await self._webhook_write(request, "edit")
+        if isinstance(checked, web.Response):
+            return checked
+        rec, body = checked
         mid = request.match_info["mid"]
         target = rec.original if mid == "@original" else next(
             (m for m in rec.followups if m["id"] == mid), None)
