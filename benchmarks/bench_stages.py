@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -36,6 +36,9 @@ from newsqa.evaluation import (
     summarize,
 )
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import title_questions  # noqa: E402
+
 SEED = Path("/work/shared/data/dev-eval/seed-qa.jsonl")
 RGB = Path("/work/shared/data/dev-eval/rgb/en_fact.json")
 STAGES = {
@@ -44,15 +47,6 @@ STAGES = {
     "hybrid": {"mode": "hybrid", "rerank": False},
     "hybrid+rerank": {"mode": "hybrid", "rerank": True},
 }
-
-
-def title_questions(engine: Engine, n: int, seed: int = 13) -> list[dict]:
-    """Titles of a seeded random sample of articles as questions, the article as gold."""
-    rows = engine.catalog.db.execute("SELECT id, title FROM articles ORDER BY id").fetchall()
-    rows = [r for r in rows if len(r[1].split()) >= 5]
-    rng = random.Random(seed)
-    return [{"id": f"title-{aid}", "question": title, "gold_doc_ids": [aid]}
-            for aid, title in rng.sample(rows, min(n, len(rows)))]
 
 
 def negative_questions(path: Path, n: int) -> list[dict]:

@@ -6,6 +6,7 @@ import itertools
 import json
 import os
 import platform
+import random
 import resource
 import statistics
 import sys
@@ -69,3 +70,12 @@ def write_result(name: str, data: dict[str, Any]) -> Path:
     out = RESULTS / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(data, indent=2, default=str))
     return out
+
+
+def title_questions(engine, n: int, seed: int = 13) -> list[dict]:
+    """Titles of a seeded random sample of articles as questions, the article as gold."""
+    rows = engine.catalog.db.execute("SELECT id, title FROM articles ORDER BY id").fetchall()
+    rows = [r for r in rows if len(r[1].split()) >= 5]
+    rng = random.Random(seed)
+    return [{"id": f"title-{aid}", "question": title, "gold_doc_ids": [aid]}
+            for aid, title in rng.sample(rows, min(n, len(rows)))]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
 from pathlib import Path
@@ -15,6 +14,7 @@ from newsqa.embedder import Embedder
 from newsqa.engine import Engine, sample_archive_path
 from newsqa.ingest import Ingestor
 from newsqa.loaders import load_paths
+from newsqa.onnx_backend import onnx_installed
 from newsqa.pipeline import BackgroundWriter
 
 TEXTS = [
@@ -41,17 +41,24 @@ def test_encode_matches_sentence_transformers_in_input_order(torch_embedder):
     assert torch_embedder.tokens_embedded > len(TEXTS) * 2
 
 
-def needs_onnx() -> bool:
-    return all(importlib.util.find_spec(m) for m in ("onnxruntime", "onnx", "onnxscript"))
-
-
-@pytest.mark.skipif(not needs_onnx(), reason="onnx extra not installed")
+@pytest.mark.skipif(not onnx_installed(), reason="onnx extra not installed")
 def test_onnx_int8_vectors_close_to_torch_and_rank_alike(torch_embedder):
     onnx = Embedder(backend="onnx-int8")
     a, b = torch_embedder.encode(TEXTS), onnx.encode(TEXTS)
     assert (a * b).sum(1).min() > 0.97
     q = "What did Lavrov say about al-Nusra?"
     assert np.argmax(a @ torch_embedder.encode([q])[0]) == np.argmax(b @ onnx.encode([q])[0]) == 0
+    # The speed comes from fusion: attention, embeddings+LayerNorm and bias+GELU are single
+    # kernels and the matrix products are int8; an unfused export would still pass the above.
+    import onnx as onnx_lib
+
+    from newsqa.embedder import resolve_model
+    from newsqa.onnx_backend import int8_path
+
+    ops = {n.op_type for n in onnx_lib.load(str(int8_path(resolve_model(onnx.name)))).graph.node}
+    assert {"QAttention", "QEmbedLayerNormalization", "SkipLayerNormalization",
+            "BiasGelu", "MatMulInteger"} <= ops
+    assert "Softmax" not in ops
 
 
 def test_bf16_backend_is_within_rounding_of_fp32(torch_embedder):
@@ -131,3 +138,54 @@ def test_pipelined_ingest_equals_sequential(tmp_path):
     assert np.allclose(pipe[4], seq[4], atol=1e-5)
     assert pipe[5] == seq[5]
     assert pipe[6] == seq[6] and [d[0] for d in seq[6]] == ["kremlin-copy"]
+
+
+def test_post_filtered_search_equals_chromas_where_at_every_selectivity(tmp_path):
+    """The over-fetch-and-filter path must give exactly what Chroma's ``where`` gives.
+
+    2,000 chunks over 20 years (clustered vectors, as text gives): a 10-year filter is
+    served by over-fetching, a 1-year one by the larger over-fetch, a 1-month one falls
+    through to ``where``; a source and a language filter exercise the other terms.
+    """
+    from newsqa import store as store_mod
+    from newsqa.models import Article, Chunk, Filters
+    from newsqa.store import ChunkStore, make_client, where_clause
+
+    class NoModel:
+        name = "synthetic"
+
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(40, 32))
+    st = ChunkStore(make_client(tmp_path, None), "filtered", NoModel())
+    arts, chunks = {}, []
+    for i in range(2000):
+        aid = f"a{i}"
+        arts[aid] = Article(aid, f"title {i}", "x" * 10,
+                            date=f"{2000 + i % 20}-{1 + i // 20 % 12:02d}-03",
+                            source=("Outlet A", "Outlet B")[i % 2],
+                            lang=("en", "fr")[i % 3 == 0])
+        chunks.append(Chunk(aid, 0, 0, 10, f"text {i}"))
+    vecs = centres[np.arange(2000) % 40] + rng.normal(scale=0.5, size=(2000, 32))
+    st.upsert(arts, chunks, (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).tolist())
+    calls: list[dict | None] = []
+    real = st._query
+    st._query = lambda v, k, where, documents=True: calls.append(where) or real(v, k, where,
+                                                                              documents)
+    for flt in (Filters(since="2005-01-01", until="2014-12-31"), Filters(since="2011-01-01",
+                until="2011-12-31"), Filters(since="2011-04-01", until="2011-04-30"),
+                Filters(sources=("Outlet B",)), Filters(lang="fr", since="2010-01-01")):
+        for q in centres[:5]:
+            q = (q / np.linalg.norm(q)).tolist()
+            calls.clear()
+            got = st.query(q, 20, flt)
+            want = real(q, 20, where_clause(flt))
+            assert [h[0] for h in got] == [h[0] for h in want]
+            assert [h[1] for h in got] == [h[1] for h in want]  # texts fetched for winners
+            assert got
+        if flt.since == "2011-04-01":  # ~8 matching chunks of 2,000: over-fetch cannot fill k
+            assert len(got) < 20 and calls[-1] is not None
+        elif flt.until == "2014-12-31":
+            assert len(got) == 20 and calls == [None]  # half the index matches: one over-fetch
+        elif flt.until == "2011-12-31":
+            assert len(got) == 20 and calls == [None, None]  # 1/20 matches: the larger one
+    assert store_mod.POST_FILTER_FACTORS[0] * 20 < 2000  # the test really over-fetches
