@@ -145,11 +145,20 @@ def test_post_filtered_search_equals_chromas_where_at_every_selectivity(tmp_path
 
     2,000 chunks over 20 years (clustered vectors, as text gives): a 10-year filter is
     served by over-fetching, a 1-year one by the larger over-fetch, a 1-month one falls
-    through to ``where``; a source and a language filter exercise the other terms.
+    through to ``where``; a source and a language filter exercise the other terms.  Each
+    filter runs with Chroma's metadata and with a chunk filter that does not know every
+    chunk (as when another process has ingested since the lexical index was loaded).
     """
     from newsqa import store as store_mod
     from newsqa.models import Article, Chunk, Filters
-    from newsqa.store import ChunkStore, make_client, where_clause
+    from newsqa.store import (
+        ChunkStore,
+        chunk_metadata,
+        filter_terms,
+        make_client,
+        matches,
+        where_clause,
+    )
 
     class NoModel:
         name = "synthetic"
@@ -167,25 +176,49 @@ def test_post_filtered_search_equals_chromas_where_at_every_selectivity(tmp_path
         chunks.append(Chunk(aid, 0, 0, 10, f"text {i}"))
     vecs = centres[np.arange(2000) % 40] + rng.normal(scale=0.5, size=(2000, 32))
     st.upsert(arts, chunks, (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).tolist())
-    calls: list[dict | None] = []
+    meta = {c.id: chunk_metadata(arts[c.article_id], c) for c in chunks}
+    wheres: list[dict | None] = []
     real = st._query
-    st._query = lambda v, k, where, documents=True: calls.append(where) or real(v, k, where,
-                                                                              documents)
+
+    def spy(v, k, where, include=("documents", "metadatas", "distances"), ids=None):
+        wheres.append(where)
+        return real(v, k, where, include, ids)
+
+    st._query = spy
     for flt in (Filters(since="2005-01-01", until="2014-12-31"), Filters(since="2011-01-01",
                 until="2011-12-31"), Filters(since="2011-04-01", until="2011-04-30"),
                 Filters(sources=("Outlet B",)), Filters(lang="fr", since="2010-01-01")):
-        for q in centres[:5]:
-            q = (q / np.linalg.norm(q)).tolist()
-            calls.clear()
-            got = st.query(q, 20, flt)
-            want = real(q, 20, where_clause(flt))
-            assert [h[0] for h in got] == [h[0] for h in want]
-            assert [h[1] for h in got] == [h[1] for h in want]  # texts fetched for winners
-            assert got
-        if flt.since == "2011-04-01":  # ~8 matching chunks of 2,000: over-fetch cannot fill k
-            assert len(got) < 20 and calls[-1] is not None
-        elif flt.until == "2014-12-31":
-            assert len(got) == 20 and calls == [None]  # half the index matches: one over-fetch
-        elif flt.until == "2011-12-31":
-            assert len(got) == 20 and calls == [None, None]  # 1/20 matches: the larger one
+        terms = filter_terms(flt)
+
+        class Known:
+            """Knows every chunk, or (partial) not every 7th: written since it was loaded."""
+
+            def __init__(self, partial: bool, terms=terms) -> None:
+                self.ids = [c for c in meta if not (partial and int(c[1:-3]) % 7 == 0)]
+                self.size, self.terms = len(self.ids), terms
+
+            def verdicts(self, ids):
+                known = set(self.ids)
+                return [matches(meta[c], self.terms) if c in known else None for c in ids]
+
+            def passing(self):
+                return [c for c in self.ids if matches(meta[c], self.terms)]
+
+        for allowed in (None, Known(partial=True), Known(partial=False)):
+            for q in centres[:5]:
+                q = (q / np.linalg.norm(q)).tolist()
+                wheres.clear()
+                got = st.query(q, 20, flt, allowed=allowed)
+                want = real(q, 20, where_clause(flt))
+                assert [h[0] for h in got] == [h[0] for h in want]
+                assert [h[1:3] for h in got] == [h[1:3] for h in want]  # texts and metadata
+                assert got
+            if flt.since == "2011-04-01":  # ~8 matching chunks of 2,000: cannot fill k
+                # a filter that knows every chunk searches among its ids; others use where
+                full = allowed is not None and allowed.size == 2000
+                assert len(got) < 20 and (wheres[-1] is None) == full
+            elif flt.until == "2014-12-31":
+                assert len(got) == 20 and wheres == [None]  # half match: one over-fetch
+            elif flt.until == "2011-12-31":
+                assert len(got) == 20 and wheres == [None, None]  # 1/20: the larger one
     assert store_mod.POST_FILTER_FACTORS[0] * 20 < 2000  # the test really over-fetches

@@ -135,7 +135,8 @@ class Engine:
         chunker = Chunker(self.embedder.count_tokens, s.chunk_tokens, s.chunk_overlap_tokens)
         ingestor = Ingestor(self.catalog, store, chunker, self.embedder,
                             max_chars=s.max_article_chars, batch_chunks=s.ingest_batch_chunks,
-                            neardup=self.neardup, on_change=self.lexical.rebuild)
+                            neardup=self.neardup, on_change=self.lexical.rebuild,
+                            pipelined=s.ingest_pipeline)
         return ingestor.run(items, progress)
 
     @cached_property

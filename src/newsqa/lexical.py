@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +71,27 @@ class _Loaded:
     sources: list[str]
     langs: list[str]
     stamp: str
+    positions: dict[str, int] | None = None  # chunk id -> row, built on first filtered query
+
+
+@dataclass
+class MaskFilter:
+    """A ``store.ChunkFilter`` over the lexical index's chunks (see ``LexicalIndex.mask``)."""
+
+    ok: np.ndarray
+    chunk_ids: list[str]
+    positions: dict[str, int]
+
+    @property
+    def size(self) -> int:
+        return len(self.chunk_ids)
+
+    def verdicts(self, ids: Sequence[str]) -> list[bool | None]:
+        pos = self.positions
+        return [None if (i := pos.get(cid)) is None else bool(self.ok[i]) for cid in ids]
+
+    def passing(self) -> list[str]:
+        return [self.chunk_ids[i] for i in np.flatnonzero(self.ok)]
 
 
 class LexicalIndex:
@@ -172,6 +194,16 @@ class LexicalIndex:
             allowed = [i for i, s in enumerate(ix.langs) if s == filters.lang]
             ok &= np.isin(ix.lang, allowed)
         return ok.astype(np.float32)
+
+    def chunk_filter(self, filters: Filters | None) -> MaskFilter | None:
+        """The filters as a test on chunk ids, for post-filtering dense neighbours."""
+        ok = self.mask(filters)
+        if ok is None:
+            return None
+        ix = self._load()
+        if ix.positions is None:
+            ix.positions = {cid: i for i, cid in enumerate(ix.chunk_ids)}
+        return MaskFilter(ok.astype(bool), ix.chunk_ids, ix.positions)
 
     def search(self, query: str, n: int, filters: Filters | None = None
                ) -> list[tuple[str, float]]:

@@ -96,7 +96,9 @@ class Retriever:
         dense: list[Passage] = []
         if mode in ("dense", "hybrid"):
             vector = self.embedder.embed_query(query)
-            dense = [passage_from_hit(*h) for h in self.store.query(vector, n, filters)]
+            allowed = self.lexical.chunk_filter(filters) if self.lexical is not None else None
+            dense = [passage_from_hit(*h)
+                     for h in self.store.query(vector, n, filters, allowed=allowed)]
         lex: list[tuple[str, float]] = []
         if mode in ("lexical", "hybrid") and self.lexical is not None:
             lex = self.lexical.search(query, n, filters)
