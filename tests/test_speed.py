@@ -222,3 +222,20 @@ def test_post_filtered_search_equals_chromas_where_at_every_selectivity(tmp_path
             elif flt.until == "2011-12-31":
                 assert len(got) == 20 and wheres == [None, None]  # 1/20: the larger one
     assert store_mod.POST_FILTER_FACTORS[0] * 20 < 2000  # the test really over-fetches
+
+
+def test_upsert_splits_batches_larger_than_chromas_limit(tmp_path):
+    """A batch of long articles can exceed Chroma's 5,461-row limit; the store splits it."""
+    from newsqa.models import Article, Chunk
+    from newsqa.store import ChunkStore, make_client
+
+    class NoModel:
+        name = "synthetic"
+
+    client = make_client(tmp_path, None)
+    st = ChunkStore(client, "big-batch", NoModel())
+    n = client.get_max_batch_size() + 100
+    art = Article("long", "A long article", "x")
+    vecs = np.random.default_rng(0).normal(size=(n, 8)).astype(np.float32)
+    st.upsert({"long": art}, [Chunk("long", i, 0, 1, "x") for i in range(n)], vecs)
+    assert st.count() == n

@@ -74,6 +74,29 @@ class _Loaded:
     positions: dict[str, int] | None = None  # chunk id -> row, built on first filtered query
 
 
+def filter_mask(date_start: np.ndarray, date_end: np.ndarray, source: np.ndarray,
+                lang: np.ndarray, sources: list[str], langs: list[str],
+                filters: Filters | None) -> np.ndarray | None:
+    """1.0 for chunks the filters allow, 0.0 otherwise (None: no filter).
+
+    ``source``/``lang`` index into ``sources``/``langs``; dates are ``dates.date_bounds``.
+    """
+    if filters is None or filters.is_empty():
+        return None
+    ok = np.ones(len(date_start), dtype=bool)
+    if filters.since:
+        ok &= date_end >= date_bounds(filters.since)[0]
+    if filters.until:
+        ok &= (date_start <= date_bounds(filters.until)[1]) & (date_start > 0)
+    if filters.sources:
+        allowed = [i for i, s in enumerate(sources) if s in set(filters.sources)]
+        ok &= np.isin(source, allowed)
+    if filters.lang:
+        allowed = [i for i, s in enumerate(langs) if s == filters.lang]
+        ok &= np.isin(lang, allowed)
+    return ok.astype(np.float32)
+
+
 @dataclass
 class MaskFilter:
     """A ``store.ChunkFilter`` over the lexical index's chunks (see ``LexicalIndex.mask``)."""
@@ -180,20 +203,8 @@ class LexicalIndex:
     def mask(self, filters: Filters | None) -> np.ndarray | None:
         """1.0 for chunks the filters allow, 0.0 otherwise (None: no filter)."""
         ix = self._load()
-        if filters is None or filters.is_empty():
-            return None
-        ok = np.ones(len(ix.chunk_ids), dtype=bool)
-        if filters.since:
-            ok &= ix.date_end >= date_bounds(filters.since)[0]
-        if filters.until:
-            ok &= (ix.date_start <= date_bounds(filters.until)[1]) & (ix.date_start > 0)
-        if filters.sources:
-            allowed = [i for i, s in enumerate(ix.sources) if s in set(filters.sources)]
-            ok &= np.isin(ix.source, allowed)
-        if filters.lang:
-            allowed = [i for i, s in enumerate(ix.langs) if s == filters.lang]
-            ok &= np.isin(ix.lang, allowed)
-        return ok.astype(np.float32)
+        return filter_mask(ix.date_start, ix.date_end, ix.source, ix.lang, ix.sources, ix.langs,
+                           filters)
 
     def chunk_filter(self, filters: Filters | None) -> MaskFilter | None:
         """The filters as a test on chunk ids, for post-filtering dense neighbours."""

@@ -163,15 +163,20 @@ class ChunkStore:
         return self.collection.count()
 
     def upsert(self, articles: dict[str, Article], chunks: Sequence[Chunk], vectors) -> None:
-        """Write chunks with precomputed vectors; ids are deterministic so re-runs overwrite."""
-        if not chunks:
-            return
-        self.collection.upsert(
-            ids=[c.id for c in chunks],
-            embeddings=vectors,
-            documents=[c.text for c in chunks],
-            metadatas=[chunk_metadata(articles[c.article_id], c) for c in chunks],
-        )
+        """Write chunks with precomputed vectors; ids are deterministic so re-runs overwrite.
+
+        Split into Chroma's largest accepted batch (5,461 rows locally), which a batch of
+        big articles can exceed.
+        """
+        step = self._client.get_max_batch_size()
+        for lo in range(0, len(chunks), step):
+            part = chunks[lo:lo + step]
+            self.collection.upsert(
+                ids=[c.id for c in part],
+                embeddings=vectors[lo:lo + step],
+                documents=[c.text for c in part],
+                metadatas=[chunk_metadata(articles[c.article_id], c) for c in part],
+            )
 
     def delete_article(self, article_id: str, keep_below: int = 0) -> None:
         """Remove an article's chunks numbered ``keep_below`` and up (all by default)."""
