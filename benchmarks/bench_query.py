@@ -145,6 +145,27 @@ def seed_vectors(n: int) -> tuple[np.ndarray, list[str]]:
     return emb.encode(texts[:n]), texts[:n]
 
 
+def synthetic_date(i: int) -> str:
+    """The date of synthetic chunk ``i`` (4 chunks an article, 22 years, every month)."""
+    a = i // 4 * 4
+    return f"{1999 + (a // 4) % 22}-{1 + a % 12:02d}-{1 + a % 28:02d}"
+
+
+def synthetic_filters(n: int):
+    """What the retriever passes the store: a ChunkFilter from per-chunk arrays, built the
+    way the lexical index builds them (``lexical.filter_mask``), for ``n`` synthetic chunks."""
+    from newsqa.dates import date_bounds
+    from newsqa.lexical import MaskFilter, filter_mask
+
+    lo, hi = zip(*(date_bounds(synthetic_date(i)) for i in range(0, n, 4)), strict=True)
+    start, end = np.repeat(np.array(lo), 4)[:n], np.repeat(np.array(hi), 4)[:n]
+    zeros = np.zeros(n, dtype=np.int32)
+    ids = [f"syn-{i // 4}::{i % 4}" for i in range(n)]
+    positions = {cid: i for i, cid in enumerate(ids)}
+    return lambda flt: MaskFilter(
+        filter_mask(start, end, zeros, zeros, [""], [""], flt).astype(bool), ids, positions)
+
+
 def scale(args) -> dict:
     from newsqa import store as store_mod
     from newsqa.models import Article, Chunk, Filters
@@ -185,9 +206,8 @@ def scale(args) -> dict:
                 i = have + j
                 aid = f"syn-{i // 4}"
                 if aid not in arts:
-                    year = 1999 + (i // 4) % 22
                     arts[aid] = Article(aid, f"Synthetic article {i // 4}", "",
-                                        date=f"{year}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                                        date=synthetic_date(i),
                                         source="President of Russia (en.kremlin.ru)")
                 doc = texts[p][: args.doc_chars]
                 chunks.append(Chunk(aid, i % 4, 0, len(doc), doc))
@@ -195,14 +215,16 @@ def scale(args) -> dict:
             have += n
             el = time.perf_counter() - t_build
             print(f"{have:>9,} vectors  {el:7.0f}s  {have / max(el, 1e-9):6.0f}/s", flush=True)
+        allowed = synthetic_filters(store.count())
         row = {"chunks": store.count(),
                "query_k50": summary(timed(lambda v: store.query(v, 50, None),
                                           queries.tolist(), 1))}
         for name, flt in filters.items():
             # newsqa's filtered query (over-fetch, then Chroma's where only if too selective)
             # and, for comparison, Chroma's where alone
-            row[f"query_k50_{name}"] = summary(timed(lambda v, f=flt: store.query(v, 50, f),
-                                                     queries[:100].tolist(), 1))
+            row[f"query_k50_{name}"] = summary(timed(
+                lambda v, f=flt, a=allowed: store.query(v, 50, f, allowed=a(f)),
+                queries[:100].tolist(), 1))
             row[f"where_only_k50_{name}"] = summary(timed(
                 lambda v, f=flt: store._query(v, 50, where_clause(f)),
                 queries[:args.where_queries].tolist(), 1))
@@ -227,7 +249,12 @@ def amplify(args) -> dict:
 
     src, dst = Path(args.src), Path(args.dst)
     src_store = ChunkStore(make_client(src, None), "newsqa", NoModel())
-    got = src_store.collection.get(include=["embeddings", "documents", "metadatas"])
+    got: dict[str, list] = {"embeddings": [], "documents": [], "metadatas": []}
+    for offset in range(0, src_store.count(), 5000):  # one get of 61k rows overflows SQLite
+        page = src_store.collection.get(include=["embeddings", "documents", "metadatas"],
+                                        limit=5000, offset=offset)
+        for key in got:
+            got[key].extend(page[key])
     cat_src = Catalog(src)
     originals = cat_src.get_many({m["article_id"] for m in got["metadatas"]})
     by_article: dict[str, list[int]] = {}
