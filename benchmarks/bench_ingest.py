@@ -91,7 +91,7 @@ def run_newsqa(slice_file: Path, index: Path, backend: str, pipelined: bool) -> 
 
     eng = Engine(Settings(index=index, embed_backend=backend, ingest_pipeline=pipelined))
     t = time.perf_counter()
-    eng.embedder.encode(["warm up"])  # model (and ONNX session) load, outside the timing
+    eng.embedder.encode(["warm up"])  # model and ONNX session load, not timed
     # Library imports are outside the timing too, as the baseline's are (Chroma, MinHash).
     import newsqa.ingest  # noqa: F401
 

@@ -307,7 +307,7 @@ class Conversation:
             answer.notes.append(f"Follow-up: reports from {res.since} on.")
         if res.avoid:
             answer.notes.append("Follow-up: articles cited before are left out.")
-        if res.about and not passages:
+        if res.about and (not passages or answer.abstained):  # none, or none that answers
             answer.notes.append("No other article on this story was found.")
         turn = Turn(question, res.query, answer.answer, [c.article_id for c in answer.citations])
         self.store.append(self.id, len(self.turns), turn)

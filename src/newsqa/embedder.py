@@ -132,6 +132,13 @@ class Embedder(Embeddings):
         return OnnxInt8Encoder(lambda: self.model, resolve_model(self.name), self.threads)
 
     @cached_property
+    def _onnx_precise(self):  # -> OnnxInt8Encoder over the fused fp32 graph
+        from .onnx_backend import OnnxInt8Encoder
+
+        return OnnxInt8Encoder(lambda: self.model, resolve_model(self.name), self.threads,
+                               precise=True)
+
+    @cached_property
     def _files(self):  # -> LocalModelFiles | None
         """With onnx-int8, tokenizer and sizes come from the model's files: no torch import."""
         if self.backend != "onnx-int8":
@@ -171,10 +178,16 @@ class Embedder(Embeddings):
 
     @lru_cache(maxsize=256)  # noqa: B019 (one Embedder per engine; its lifetime is the cache's)
     def _query_vector(self, text: str) -> tuple[float, ...]:
-        return tuple(self.encode([text])[0].tolist())
+        return tuple(self.encode([text], precise=True)[0].tolist())
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: list[str], precise: bool = False) -> np.ndarray:
         """(n, dim) float32 unit vectors, in the order of ``texts``.
+
+        ``precise`` (questions): with ``onnx-int8``, run the fused fp32 graph instead.  A
+        question's vector is compared with every candidate, so its int8 error moves all their
+        scores at once, and a short text has few tokens to average the error out: with an
+        int8 question "What did Lavrov demand?" lost its RT quote, with int8 sentences and
+        an fp32 question it kept it.  The fp32 pass over one question costs ~2 ms.
 
         All texts are tokenised in one call (the fast tokenizer is parallel), sorted by
         length, and cut into batches padded only to their own longest text.
@@ -195,12 +208,13 @@ class Embedder(Embeddings):
             for row, i in enumerate(idx):
                 batch[row, :lengths[i]] = ids[i]
                 mask[row, :lengths[i]] = 1
-            out[idx] = self._forward(batch, mask)
+            out[idx] = self._forward(batch, mask, precise)
         return out
 
-    def _forward(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+    def _forward(self, input_ids: np.ndarray, attention_mask: np.ndarray,
+                 precise: bool = False) -> np.ndarray:
         if self.backend == "onnx-int8":
-            return self._onnx(input_ids, attention_mask)
+            return (self._onnx_precise if precise else self._onnx)(input_ids, attention_mask)
         import torch
 
         m = self.model

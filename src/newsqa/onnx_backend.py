@@ -76,17 +76,20 @@ def onnx_installed() -> bool:
 RECIPE = "fused2"
 
 
-def int8_path(model_path: str) -> Path:
-    """Where the quantised export of the model at ``model_path`` is cached."""
+def int8_path(model_path: str, precise: bool = False) -> Path:
+    """Where the quantised (or, ``precise``, the fused fp32) export of a model is cached."""
     key = hashlib.sha1(str(Path(model_path).resolve()).encode()).hexdigest()[:12]
-    vnni = "vnni" if has_vnni() else "r7"
-    return cache_dir() / f"{Path(model_path).name}-{key}-{RECIPE}-{vnni}-int8.onnx"
+    kind = "fp32" if precise else ("vnni" if has_vnni() else "r7") + "-int8"
+    return cache_dir() / f"{Path(model_path).name}-{key}-{RECIPE}-{kind}.onnx"
 
 
 def export_int8(model: SentenceTransformer, model_path: str) -> Path:
-    """The quantised ONNX file for ``model`` (exported and quantised on first call)."""
+    """The quantised ONNX file for ``model`` (exported and quantised on first call).
+
+    The fused fp32 graph it is quantised from is kept too (``int8_path(..., precise=True)``).
+    """
     target = int8_path(model_path)
-    if target.exists():
+    if target.exists() and int8_path(model_path, precise=True).exists():
         return target
     _check_pipeline(model)
     out_dir = target.parent
@@ -148,7 +151,9 @@ def export_int8(model: SentenceTransformer, model_path: str) -> Path:
                              extra_options={"DefaultTensorType": TensorProto.FLOAT})
         finally:
             root.setLevel(level)
-        os.replace(int8, target)  # atomic: a concurrent process sees all or nothing
+        # atomic renames, fp32 first: a concurrent process sees all or nothing
+        os.replace(fused, int8_path(model_path, precise=True))
+        os.replace(int8, target)
     return target
 
 
@@ -185,16 +190,16 @@ class LocalModelFiles:
 
 
 class OnnxInt8Encoder:
-    """Runs the quantised graph and mean-pools; the embedder feeds it padded batches."""
+    """Runs the quantised (or fused fp32) graph and mean-pools; the embedder feeds it batches."""
 
     def __init__(self, model: Callable[[], SentenceTransformer], model_path: str,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, precise: bool = False) -> None:
         """``model`` is called (loading torch) only when the export is not cached yet."""
         import onnxruntime as ort
 
-        path = int8_path(model_path)
+        path = int8_path(model_path, precise)
         if not path.exists():
-            path = export_int8(model(), model_path)
+            export_int8(model(), model_path)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or 0  # 0 = one per core
         opts.inter_op_num_threads = 1
