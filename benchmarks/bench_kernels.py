@@ -1,7 +1,7 @@
 """Embedding kernel speed per backend: tokens/s of the model's forward pass alone.
 
-Batches are real chunks of the scale archive, tokenised, length-sorted and padded as
-``Embedder.encode`` does; only ``Embedder._forward`` (the model) is timed, interleaved over
+Batches are real chunks of the scale archive, cut by ``Embedder.batches`` as ``encode``
+cuts them; only ``Embedder._forward`` (the model) is timed, interleaved over
 ``--repeats`` rounds, median reported.  The FLOP ceiling is the fp32 matmul rate of these
 cores / 21.2 MFLOP per token (bench_ingest.py).  Cosines are against the fp32 vectors.
 
@@ -40,23 +40,6 @@ def chunk_texts(n: int) -> list[str]:
     return texts[:n]
 
 
-def batches(emb, texts: list[str], size: int) -> list[tuple[np.ndarray, np.ndarray, list]]:
-    """Padded (ids, mask, rows) batches exactly as ``Embedder.encode`` cuts them."""
-    ids = emb._token_ids(texts)
-    order = np.argsort([len(x) for x in ids], kind="stable")
-    out = []
-    for lo in range(0, len(order), size):
-        rows = list(order[lo:lo + size])
-        width = len(ids[rows[-1]])
-        batch = np.zeros((len(rows), width), dtype=np.int64)
-        mask = np.zeros_like(batch)
-        for r, i in enumerate(rows):
-            batch[r, :len(ids[i])] = ids[i]
-            mask[r, :len(ids[i])] = 1
-        out.append((batch, mask, rows))
-    return out
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -69,12 +52,12 @@ def main() -> None:
 
     texts = chunk_texts(args.chunks)
     embs = {b: Embedder(backend=b, batch_size=args.batch) for b in args.backends}
-    work = {b: batches(e, texts, args.batch) for b, e in embs.items()}
-    tokens = int(sum(m.sum() for _, m, _ in next(iter(work.values()))))
+    work = {b: list(e.batches(texts)) for b, e in embs.items()}
+    tokens = int(sum(m.sum() for _, _, m in next(iter(work.values()))))
     vecs: dict[str, np.ndarray] = {}
     for b, e in embs.items():  # warm up (model load, ONNX export on first use) + vectors
         out = np.zeros((len(texts), e.dim), dtype=np.float32)
-        for ids, mask, rows in work[b]:
+        for rows, ids, mask in work[b]:
             out[rows] = e._forward(ids, mask)
         vecs[b] = out
     gflops = [matmul_gflops()]
@@ -82,7 +65,7 @@ def main() -> None:
     for _ in range(args.repeats):
         for b, e in embs.items():
             t = time.perf_counter()
-            for ids, mask, _ in work[b]:
+            for _, ids, mask in work[b]:
                 e._forward(ids, mask)
             rates[b].append(tokens / (time.perf_counter() - t))
         gflops.append(matmul_gflops())

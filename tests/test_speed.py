@@ -53,9 +53,9 @@ def test_onnx_int8_vectors_close_to_torch_and_rank_alike(torch_embedder):
     import onnx as onnx_lib
 
     from newsqa.embedder import resolve_model
-    from newsqa.onnx_backend import int8_path
+    from newsqa.onnx_backend import export_path
 
-    ops = {n.op_type for n in onnx_lib.load(str(int8_path(resolve_model(onnx.name)))).graph.node}
+    ops = {n.op_type for n in onnx_lib.load(str(export_path(resolve_model(onnx.name)))).graph.node}
     assert {"QAttention", "QEmbedLayerNormalization", "SkipLayerNormalization",
             "BiasGelu", "MatMulInteger"} <= ops
     assert "Softmax" not in ops

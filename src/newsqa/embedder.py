@@ -9,6 +9,7 @@ Chroma equals 1 - dot product.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,13 +53,6 @@ def pick_device(requested: str | None) -> str:
 BACKENDS = ("auto", "torch", "torch-bf16", "onnx-int8")
 
 
-def _cpu_flags() -> str:
-    try:
-        return Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return ""
-
-
 def auto_backend() -> str:
     """The fastest backend that keeps retrieval quality on this machine.
 
@@ -70,11 +64,11 @@ def auto_backend() -> str:
     """
     if Path("/proc/driver/nvidia/version").exists():
         return "torch-bf16"
-    from .onnx_backend import has_vnni, onnx_installed
+    from .onnx_backend import cpu_flags, has_vnni, onnx_installed
 
     if has_vnni() and onnx_installed():
         return "onnx-int8"
-    flags = _cpu_flags()
+    flags = cpu_flags()
     return "torch-bf16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "torch"
 
 
@@ -194,22 +188,26 @@ class Embedder(Embeddings):
         """
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for idx, batch, mask in self.batches(texts):
+            out[idx] = self._forward(batch, mask, precise)
+        return out
+
+    def batches(self, texts: list[str]) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """``(rows of texts, padded ids, attention mask)`` per batch, shortest texts first."""
         ids = self._token_ids(list(texts))
         lengths = [len(x) for x in ids]
         self.tokens_embedded += sum(lengths)
         order = np.argsort(lengths, kind="stable")
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        pad = 0  # masked out, so its value does not matter
         for lo in range(0, len(order), self.batch_size):
             idx = order[lo:lo + self.batch_size]
             width = lengths[idx[-1]]
-            batch = np.full((len(idx), width), pad, dtype=np.int64)
+            batch = np.zeros((len(idx), width), dtype=np.int64)  # padding is masked out
             mask = np.zeros((len(idx), width), dtype=np.int64)
             for row, i in enumerate(idx):
                 batch[row, :lengths[i]] = ids[i]
                 mask[row, :lengths[i]] = 1
-            out[idx] = self._forward(batch, mask, precise)
-        return out
+            yield idx, batch, mask
 
     def _forward(self, input_ids: np.ndarray, attention_mask: np.ndarray,
                  precise: bool = False) -> np.ndarray:

@@ -29,6 +29,7 @@ import os
 import tempfile
 import warnings
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,13 +59,18 @@ def _check_pipeline(model: SentenceTransformer) -> None:
         )
 
 
+@lru_cache(maxsize=1)
+def cpu_flags() -> str:
+    """``/proc/cpuinfo`` (read once per process; empty where there is none)."""
+    try:
+        return Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return ""
+
+
 def has_vnni() -> bool:
     """Whether the CPU has int8 dot-product instructions (AVX512-VNNI, AVX-VNNI or AMX)."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return any(f in flags for f in ("avx512_vnni", "avx_vnni", "amx_int8"))
+    return any(f in cpu_flags() for f in ("avx512_vnni", "avx_vnni", "amx_int8"))
 
 
 def onnx_installed() -> bool:
@@ -76,8 +82,8 @@ def onnx_installed() -> bool:
 RECIPE = "fused2"
 
 
-def int8_path(model_path: str, precise: bool = False) -> Path:
-    """Where the quantised (or, ``precise``, the fused fp32) export of a model is cached."""
+def export_path(model_path: str, precise: bool = False) -> Path:
+    """Where the int8 (or, ``precise``, the fused fp32) export of a model is cached."""
     key = hashlib.sha1(str(Path(model_path).resolve()).encode()).hexdigest()[:12]
     kind = "fp32" if precise else ("vnni" if has_vnni() else "r7") + "-int8"
     return cache_dir() / f"{Path(model_path).name}-{key}-{RECIPE}-{kind}.onnx"
@@ -86,10 +92,10 @@ def int8_path(model_path: str, precise: bool = False) -> Path:
 def export_int8(model: SentenceTransformer, model_path: str) -> Path:
     """The quantised ONNX file for ``model`` (exported and quantised on first call).
 
-    The fused fp32 graph it is quantised from is kept too (``int8_path(..., precise=True)``).
+    The fused fp32 graph it is quantised from is kept too (``export_path(..., precise=True)``).
     """
-    target = int8_path(model_path)
-    if target.exists() and int8_path(model_path, precise=True).exists():
+    target = export_path(model_path)
+    if target.exists() and export_path(model_path, precise=True).exists():
         return target
     _check_pipeline(model)
     out_dir = target.parent
@@ -152,7 +158,7 @@ def export_int8(model: SentenceTransformer, model_path: str) -> Path:
         finally:
             root.setLevel(level)
         # atomic renames, fp32 first: a concurrent process sees all or nothing
-        os.replace(fused, int8_path(model_path, precise=True))
+        os.replace(fused, export_path(model_path, precise=True))
         os.replace(int8, target)
     return target
 
@@ -197,7 +203,7 @@ class OnnxInt8Encoder:
         """``model`` is called (loading torch) only when the export is not cached yet."""
         import onnxruntime as ort
 
-        path = int8_path(model_path, precise)
+        path = export_path(model_path, precise)
         if not path.exists():
             export_int8(model(), model_path)
         opts = ort.SessionOptions()
