@@ -24,8 +24,8 @@ from pathlib import Path
 from newsqa.config import Settings
 from newsqa.engine import Engine, sample_archive_path
 from newsqa.errors import LoadError
-from newsqa.loaders import load_paths
-from newsqa.neardup import NearDupIndex
+from newsqa.ingest.loaders import load_paths
+from newsqa.ingest.neardup import NearDupIndex
 
 
 def sample_records(n: int) -> list[dict]:

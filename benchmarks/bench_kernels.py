@@ -24,10 +24,10 @@ from common import ARCHIVE, archive_slice, machine, median, write_result  # noqa
 
 def chunk_texts(n: int) -> list[str]:
     """``n`` chunk texts (title + chunk, as ingest embeds them) from the scale archive."""
-    from newsqa.chunker import Chunker
-    from newsqa.embedder import Embedder
-    from newsqa.ingest import embed_text
-    from newsqa.loaders.records import article_from_record
+    from newsqa.index.embedder import Embedder
+    from newsqa.ingest.chunker import Chunker
+    from newsqa.ingest.ingestor import embed_text
+    from newsqa.ingest.loaders.records import article_from_record
 
     count = Embedder(backend="torch").count_tokens
     chunker = Chunker(count, 200, 0)
@@ -48,7 +48,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--backends", nargs="+", default=["torch", "torch-bf16", "onnx-int8"])
     args = ap.parse_args()
-    from newsqa.embedder import Embedder
+    from newsqa.index.embedder import Embedder
 
     texts = chunk_texts(args.chunks)
     embs = {b: Embedder(backend=b, batch_size=args.batch) for b in args.backends}

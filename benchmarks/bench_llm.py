@@ -18,9 +18,9 @@ import statistics
 import time
 from pathlib import Path
 
+from newsqa.answer.llm import LlamaCppChat, call_llm
 from newsqa.config import Settings
 from newsqa.engine import Engine
-from newsqa.llm import LlamaCppChat, call_llm
 
 QUESTIONS = ["What did Lavrov demand?", "Who did de Mistura blame for the attacks in Aleppo?",
              "What did the Russian Foreign Ministry say about the cessation of hostilities?"]

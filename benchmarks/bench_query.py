@@ -70,7 +70,7 @@ def timed(fn, items, repeats: int) -> list[float]:
 def warm(args) -> dict:
     from newsqa.config import Settings
     from newsqa.engine import Engine
-    from newsqa.models import Filters
+    from newsqa.types import Filters
 
     settings = Settings(index=Path(args.index), chroma_url=args.chroma_url,
                         embed_backend=args.backend)
@@ -131,9 +131,9 @@ def cold(args) -> dict:
 # --- scale (store-only) ------------------------------------------------------------------
 def seed_vectors(n: int) -> tuple[np.ndarray, list[str]]:
     """Real chunk embeddings (and texts) of ``n`` archive chunks: the synthetic data's centres."""
-    from newsqa.chunker import Chunker
-    from newsqa.embedder import Embedder
-    from newsqa.loaders.records import article_from_record
+    from newsqa.index.embedder import Embedder
+    from newsqa.ingest.chunker import Chunker
+    from newsqa.ingest.loaders.records import article_from_record
 
     emb = Embedder()
     chunker = Chunker(emb.count_tokens, 200, 40)
@@ -154,8 +154,8 @@ def synthetic_date(i: int) -> str:
 def synthetic_filters(n: int):
     """What the retriever passes the store: a ChunkFilter from per-chunk arrays, built the
     way the lexical index builds them (``lexical.filter_mask``), for ``n`` synthetic chunks."""
-    from newsqa.dates import date_bounds
-    from newsqa.lexical import MaskFilter, filter_mask
+    from newsqa.index.lexical import MaskFilter, filter_mask
+    from newsqa.text.dates import date_bounds
 
     lo, hi = zip(*(date_bounds(synthetic_date(i)) for i in range(0, n, 4)), strict=True)
     start, end = np.repeat(np.array(lo), 4)[:n], np.repeat(np.array(hi), 4)[:n]
@@ -167,9 +167,9 @@ def synthetic_filters(n: int):
 
 
 def scale(args) -> dict:
-    from newsqa import store as store_mod
-    from newsqa.models import Article, Chunk, Filters
-    from newsqa.store import ChunkStore, make_client, where_clause
+    from newsqa.index import store as store_mod
+    from newsqa.index.store import ChunkStore, make_client, where_clause
+    from newsqa.types import Article, Chunk, Filters
 
     class NoModel:  # the store never embeds: vectors are always passed
         name = "all-MiniLM-L6-v2"
@@ -240,9 +240,9 @@ def scale(args) -> dict:
 # --- amplify -----------------------------------------------------------------------------
 def amplify(args) -> dict:
     """Grow a real index to ``--articles`` by copying its articles under new ids."""
-    from newsqa.catalog import Catalog
-    from newsqa.models import Article, Chunk
-    from newsqa.store import ChunkStore, make_client
+    from newsqa.index.catalog import Catalog
+    from newsqa.index.store import ChunkStore, make_client
+    from newsqa.types import Article, Chunk
 
     class NoModel:
         name = "all-MiniLM-L6-v2"

@@ -23,7 +23,7 @@ from discord import app_commands
 
 from newsqa.engine import Engine
 from newsqa.errors import NewsqaError
-from newsqa.models import Answer
+from newsqa.types import Answer
 
 from . import render
 from .config import BotConfig

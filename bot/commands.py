@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from newsqa.dates import normalize_date
 from newsqa.errors import NewsqaError
-from newsqa.models import Answer, Filters
+from newsqa.text.dates import normalize_date
+from newsqa.types import Answer, Filters
 
 from . import render
 from .client import conversation_key, defer, finish

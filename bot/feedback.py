@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from newsqa.models import Answer, Citation
+from newsqa.types import Answer, Citation
 
 FILENAME = "feedback.sqlite"
 

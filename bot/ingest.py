@@ -19,9 +19,9 @@ import discord
 from discord import app_commands
 
 from newsqa.errors import NewsqaError
-from newsqa.ingest import Progress
-from newsqa.loaders import format_of, supported_extensions
-from newsqa.models import IngestReport
+from newsqa.ingest.ingestor import Progress
+from newsqa.ingest.loaders import format_of, supported_extensions
+from newsqa.types import IngestReport
 
 from . import render
 from .client import Refused, defer, finish

@@ -14,7 +14,7 @@ from typing import Any
 import discord
 from discord.utils import escape_markdown
 
-from newsqa.models import Answer, Article, Citation, Passage
+from newsqa.types import Answer, Article, Citation, Passage
 
 CONTENT = 2000
 TITLE = 256

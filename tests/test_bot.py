@@ -32,7 +32,7 @@ from bot.limits import RateLimiter, Slots
 from newsqa.cli import main as cli_main
 from newsqa.config import Settings
 from newsqa.engine import Engine
-from newsqa.models import Citation
+from newsqa.types import Citation
 
 from .conftest import RT_ID, jsonl_records, write_slice
 from .fake_discord import MANAGE_GUILD, FakeDiscord

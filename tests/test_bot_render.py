@@ -7,7 +7,7 @@ import discord
 from bot import render
 from bot.config import BotConfig
 from bot.limits import RateLimiter, Slots
-from newsqa.models import Answer, Article, Citation, Passage
+from newsqa.types import Answer, Article, Citation, Passage
 
 from .fake_discord import limit_problems
 

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-from newsqa.chat import run_json
+from newsqa.cli.chat import run_json
 
 from .archive_subset import CLAIM, LEDE, RT, excerpt_number, make_engine, subset_index
 from .fake_openai import FakeOpenAI, Reply

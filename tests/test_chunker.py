@@ -1,6 +1,6 @@
 """Chunks fit the model's window, overlap, and point exactly into the article text."""
 
-from newsqa.chunker import Chunker
+from newsqa.ingest.chunker import Chunker
 
 
 def test_chunks_are_exact_sized_and_overlapping(engine):

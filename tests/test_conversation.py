@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from newsqa.conversation import Turn, follow_up_kind, names, resolve
-from newsqa.models import Article
+from newsqa.conversations import Turn
+from newsqa.retrieve.followups import follow_up_kind, names, resolve
+from newsqa.types import Article
 
 from .archive_subset import DORIAN, PUERTO_RICO, RT, SOLEIMANI, make_engine
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsqa.errors import IndexMissingError, ModelMismatchError, NewsqaError
-from newsqa.models import Filters
+from newsqa.types import Filters
 
 from .conftest import RT_ID
 
@@ -70,7 +70,7 @@ def test_date_filters_include_month_only_dates(engine):
                                  Filters(lang="en"), Filters(sources=("RT",))])
 def test_lexical_chunk_filter_agrees_with_chromas_metadata(engine, flt):
     """The post-filter's fast path (lexical arrays) must judge chunks as ``where`` would."""
-    from newsqa.store import filter_terms, matches
+    from newsqa.index.store import filter_terms, matches
 
     got = engine.store.collection.get(include=["metadatas"])
     chunk_filter = engine.lexical.chunk_filter(flt)

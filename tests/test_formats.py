@@ -23,12 +23,12 @@ from newsqa.cli import app, main
 from newsqa.config import Settings
 from newsqa.engine import Engine
 from newsqa.errors import LoadError, LoadSkip, NewsqaError
-from newsqa.loaders import LoadOptions, load_file, parse_field_map
-from newsqa.loaders.language import detect_language
-from newsqa.loaders.outlets import outlet_for_url
-from newsqa.loaders.records import article_from_record
-from newsqa.models import Article, Filters
-from newsqa.urls import load_inputs, read_url_list
+from newsqa.ingest.loaders import LoadOptions, load_file, parse_field_map
+from newsqa.ingest.loaders.language import detect_language
+from newsqa.ingest.loaders.outlets import outlet_for_url
+from newsqa.ingest.loaders.records import article_from_record
+from newsqa.ingest.urls import load_inputs, read_url_list
+from newsqa.types import Article, Filters
 
 FIX = Path(__file__).parent / "fixtures" / "formats"
 PAGE = FIX / "pages" / "escape-room-fire.html"

@@ -6,11 +6,11 @@ import gzip
 import json
 from pathlib import Path
 
-from newsqa.dates import date_bounds, normalize_date
 from newsqa.engine import sample_archive_path
 from newsqa.errors import LoadError
-from newsqa.loaders import LoadOptions, load_paths
-from newsqa.models import Article
+from newsqa.ingest.loaders import LoadOptions, load_paths
+from newsqa.text.dates import date_bounds, normalize_date
+from newsqa.types import Article
 
 from .conftest import RT_ID
 

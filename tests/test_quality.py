@@ -7,11 +7,11 @@ from datetime import date
 
 import pytest
 
+from newsqa.answer.verify import claims, verify_answer
 from newsqa.evaluation import answer_metrics, ranking_metrics
-from newsqa.models import Answer, Article, Citation, Filters
-from newsqa.retriever import rrf
-from newsqa.timeparse import parse_time
-from newsqa.verify import claims, verify_answer
+from newsqa.retrieve.retriever import rrf
+from newsqa.text.timewords import parse_time
+from newsqa.types import Answer, Article, Citation, Filters
 
 RT_ID = "rt-2016-10-31-lavrov-al-nusra"
 

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from newsqa.config import Settings
-from newsqa.embedder import Embedder
 from newsqa.engine import Engine, sample_archive_path
-from newsqa.ingest import Ingestor
-from newsqa.loaders import load_paths
-from newsqa.onnx_backend import onnx_installed
-from newsqa.pipeline import BackgroundWriter
+from newsqa.index.embedder import Embedder
+from newsqa.index.onnx_backend import onnx_installed
+from newsqa.ingest.ingestor import Ingestor
+from newsqa.ingest.loaders import load_paths
+from newsqa.ingest.pipeline import BackgroundWriter
 
 TEXTS = [
     "Lavrov said the West would be an accomplice of al-Nusra.",
@@ -52,8 +52,8 @@ def test_onnx_int8_vectors_close_to_torch_and_rank_alike(torch_embedder):
     # kernels and the matrix products are int8; an unfused export would still pass the above.
     import onnx as onnx_lib
 
-    from newsqa.embedder import resolve_model
-    from newsqa.onnx_backend import export_path
+    from newsqa.index.embedder import resolve_model
+    from newsqa.index.onnx_backend import export_path
 
     ops = {n.op_type for n in onnx_lib.load(str(export_path(resolve_model(onnx.name)))).graph.node}
     assert {"QAttention", "QEmbedLayerNormalization", "SkipLayerNormalization",
@@ -112,7 +112,7 @@ def archive_with_repeats(dest: Path) -> Path:
 def ingest_contents(index: Path, archive: Path, pipelined: bool) -> tuple:
     eng = Engine(Settings(index=index))
     s = eng.settings
-    from newsqa.chunker import Chunker
+    from newsqa.ingest.chunker import Chunker
 
     chunker = Chunker(eng.embedder.count_tokens, s.chunk_tokens, s.chunk_overlap_tokens)
     # Small batches so the pipelined run really has several batches in flight.
@@ -153,9 +153,8 @@ def test_post_filtered_search_equals_chromas_where_at_every_selectivity(tmp_path
     filter runs with Chroma's metadata and with a chunk filter that does not know every
     chunk (as when another process has ingested since the lexical index was loaded).
     """
-    from newsqa import store as store_mod
-    from newsqa.models import Article, Chunk, Filters
-    from newsqa.store import (
+    from newsqa.index import store as store_mod
+    from newsqa.index.store import (
         ChunkStore,
         chunk_metadata,
         filter_terms,
@@ -163,6 +162,7 @@ def test_post_filtered_search_equals_chromas_where_at_every_selectivity(tmp_path
         matches,
         where_clause,
     )
+    from newsqa.types import Article, Chunk, Filters
 
     class NoModel:
         name = "synthetic"
@@ -230,8 +230,8 @@ def test_post_filtered_search_equals_chromas_where_at_every_selectivity(tmp_path
 
 def test_upsert_splits_batches_larger_than_chromas_limit(tmp_path):
     """A batch of long articles can exceed Chroma's 5,461-row limit; the store splits it."""
-    from newsqa.models import Article, Chunk
-    from newsqa.store import ChunkStore, make_client
+    from newsqa.index.store import ChunkStore, make_client
+    from newsqa.types import Article, Chunk
 
     class NoModel:
         name = "synthetic"

@@ -19,6 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from newsqa.answer.backends import usage as llm_usage
+
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
@@ -84,7 +86,7 @@ class Settings(BaseSettings):
         0.48, description="Below this sentence score the answerer abstains instead of answering "
         "(calibrated on answerable vs absent questions; see README)."
     )
-    llm: str = Field("none", description="none | local | openai:MODEL | ollama:MODEL")
+    llm: str = Field("none", description=f"Language model for answers: {llm_usage()}.")
     llm_model_path: Path | None = Field(
         None, description="GGUF file for llm=local; default: the packaged SmolLM2-135M."
     )

@@ -12,12 +12,16 @@ from datetime import date
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .catalog import Catalog
-from .config import Settings
-from .errors import IndexMissingError, NewsqaError
-from .models import Answer, Article, Filters, IngestReport, Passage
+from newsqa.config import Settings
+from newsqa.errors import IndexMissingError, NewsqaError
+from newsqa.index.catalog import Catalog
+from newsqa.types import Answer, Article, Filters, IngestReport, Passage
+
+if TYPE_CHECKING:
+    from newsqa.conversations import Turn
+    from newsqa.retrieve.followups import Resolution
 
 
 def sample_archive_path() -> Path:
@@ -48,7 +52,7 @@ class Engine:
 
     @cached_property
     def embedder(self):  # -> Embedder
-        from .embedder import Embedder
+        from newsqa.index.embedder import Embedder
 
         s = self.settings
         return Embedder(s.embed_model, batch_size=s.embed_batch_size, device=s.device,
@@ -56,7 +60,7 @@ class Engine:
 
     @cached_property
     def store(self):  # -> ChunkStore
-        from .store import ChunkStore, make_client
+        from newsqa.index.store import ChunkStore, make_client
 
         client = make_client(self.index_dir, self.settings.chroma_url)
         return ChunkStore(client, self.settings.collection, self.embedder)
@@ -67,32 +71,32 @@ class Engine:
 
     @cached_property
     def retriever(self):  # -> Retriever
-        from .retriever import Retriever
+        from newsqa.retrieve.retriever import Retriever
 
         return Retriever(self.settings, self._checked_store(), self.catalog, self.embedder,
                          lexical=self.lexical, reranker=self.reranker)
 
     @cached_property
     def lexical(self):  # -> LexicalIndex
-        from .lexical import LexicalIndex
+        from newsqa.index.lexical import LexicalIndex
 
         return LexicalIndex(self.index_dir, self.catalog)
 
     @cached_property
     def reranker(self):  # -> Reranker | None
-        from .rerank import make_reranker
+        from newsqa.retrieve.rerank import make_reranker
 
         return make_reranker(self.settings, self.embedder, self.store, self.sentence_vectors)
 
     @cached_property
     def sentence_vectors(self):  # -> SentenceVectors
-        from .rerank import SentenceVectors
+        from newsqa.retrieve.rerank import SentenceVectors
 
         return SentenceVectors(self.embedder)
 
     @cached_property
     def answerer(self):  # -> ExtractiveAnswerer
-        from .answerer import ExtractiveAnswerer
+        from newsqa.answer.extractive import ExtractiveAnswerer
 
         s = self.settings
         return ExtractiveAnswerer(self.embedder, self.catalog, max_sentences=s.answer_sentences,
@@ -100,13 +104,13 @@ class Engine:
 
     @cached_property
     def llm(self):  # -> BaseChatModel | None
-        from .llm import chat_model
+        from newsqa.answer.backends import chat_model
 
         return chat_model(self.settings)
 
     @cached_property
     def generator(self):  # -> GenerativeAnswerer
-        from .generative import GenerativeAnswerer
+        from newsqa.answer.generative import GenerativeAnswerer
 
         return GenerativeAnswerer(self.llm, self.answerer, self.settings)
 
@@ -117,8 +121,8 @@ class Engine:
         ``http(s)://`` URLs given as strings); see ingest.py and urls.py."""
         from dataclasses import replace
 
-        from .loaders import LoadOptions
-        from .urls import load_inputs
+        from newsqa.ingest.loaders import LoadOptions
+        from newsqa.ingest.urls import load_inputs
 
         options = options or LoadOptions()
         if self.settings.allow_private_urls:
@@ -127,8 +131,8 @@ class Engine:
 
     def ingest_articles(self, items: Iterable[Any], *, progress=None) -> IngestReport:
         """Ingest already-loaded Articles (and LoadErrors, which are reported)."""
-        from .chunker import Chunker
-        from .ingest import Ingestor
+        from newsqa.ingest.chunker import Chunker
+        from newsqa.ingest.ingestor import Ingestor
 
         s = self.settings
         store = self._checked_store()
@@ -142,7 +146,7 @@ class Engine:
     @cached_property
     def neardup(self):  # -> NearDupIndex | None
         """Syndicated-copy detector, or None when ``near_duplicate_threshold`` is 0."""
-        from .neardup import NearDupIndex
+        from newsqa.ingest.neardup import NearDupIndex
 
         threshold = self.settings.near_duplicate_threshold
         return NearDupIndex(self.catalog.db, threshold) if threshold > 0 else None
@@ -185,7 +189,7 @@ class Engine:
 
     def time_frame(self, query: str, as_of: date | None = None):  # -> TimeFrame
         """The time words of ``query`` read against ``as_of`` (default today); timeparse.py."""
-        from .timeparse import parse_time
+        from newsqa.text.timewords import parse_time
 
         return parse_time(query, as_of)
 
@@ -204,18 +208,44 @@ class Engine:
             filters = frame.filters(filters)
         return self.retriever.search(frame.query, k or self.settings.k, filters, frame=frame)
 
-    def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None,
-            as_of: date | None = None, on_text: Callable[[str], None] | None = None,
-            passages: list[Passage] | None = None) -> Answer:
+    def resolve(self, question: str, history: list[Turn] | None = None) -> Resolution:
+        """The self-contained search for ``question`` after ``history`` (retrieve/followups.py):
+        the lexical resolution, then a language model's rewrite when one is configured."""
+        from newsqa.retrieve.followups import Resolution, condense_with_llm, resolve
+
+        if not history:
+            return Resolution(question)
+        res = resolve(question, history, self.catalog.get_many(history[-1].cited))
+        if self.llm is not None:
+            rewrite = condense_with_llm(self.llm, question, history,
+                                        retries=self.settings.llm_retries)
+            if rewrite:
+                res.query = rewrite
+        return res
+
+    def ask(self, question: str, *, history: list[Turn] | None = None, k: int | None = None,
+            filters: Filters | None = None, as_of: date | None = None,
+            on_text: Callable[[str], None] | None = None) -> Answer:
         """Answer ``question`` with numbered citations of verbatim excerpts.
 
-        ``passages`` replaces the search (a conversation retrieves with its own priors);
-        ``on_text`` receives the checked sentences of a generated answer as they stream.
+        The one question path of every face: follow-up resolution against ``history`` (the
+        conversation's earlier turns), search, answer, verification.  ``on_text`` receives the
+        checked sentences of a generated answer as they stream.
         """
-        frame = self.time_frame(question, as_of)
-        if passages is None:
-            passages = self.search(question, k=k, filters=filters, frame=frame)
-        return self.compose(question, passages, frame, on_text=on_text)
+        from newsqa.retrieve.followups import gather, notes
+
+        self._require_index()
+        res = self.resolve(question, history)
+        def search(query: str, n: int, within: Filters) -> list[Passage]:
+            return self.search(query, k=n, filters=within, as_of=as_of)
+
+        passages = gather(res, search, k or self.settings.k, filters,
+                          self.settings.max_per_article)
+        answer = self.compose(res.query, passages, self.time_frame(res.query, as_of),
+                              on_text=on_text)
+        answer.question, answer.query = question, res.query
+        answer.notes.extend(notes(question, res, filters, passages, answer.abstained))
+        return answer
 
     def compose(self, question: str, passages: list[Passage], frame=None, *,
                 on_text: Callable[[str], None] | None = None) -> Answer:
@@ -225,7 +255,7 @@ class Engine:
         each checked against their excerpt (generative.py).  When the question named a time
         frame, the answer says which one it used.
         """
-        from .verify import verify_answer
+        from newsqa.answer.verify import verify_answer
 
         # Time words were used as filters; left in, "week" or "latest" would be scored as
         # topic words of the sentences.
@@ -245,16 +275,16 @@ class Engine:
     # --- conversations ---------------------------------------------------------------
     @cached_property
     def conversations(self):  # -> ConversationStore
-        from .conversation import ConversationStore
+        from newsqa.conversations import ConversationStore
 
         return ConversationStore(self.index_dir)
 
     def conversation(self, conversation_id: str | None = None):  # -> Conversation
-        """Resume (or start) a persisted conversation; see conversation.py."""
-        from .conversation import Conversation
+        """Resume (or start) a persisted conversation whose questions go through :meth:`ask`."""
+        from newsqa.conversations import Conversation
 
         self._require_index()
-        return Conversation(self, self.conversations, conversation_id)
+        return Conversation(self.ask, self.conversations, conversation_id)
 
     # --- inspection -------------------------------------------------------------------
     def article(self, article_id: str) -> Article:
@@ -274,7 +304,7 @@ class Engine:
         st = self.catalog.stats()
         size = sum(p.stat().st_size for p in self.index_dir.rglob("*") if p.is_file())
         lo, hi = st.pop("date_min"), st.pop("date_max")
-        from .dates import int_to_iso
+        from newsqa.text.dates import int_to_iso
 
         return {
             **st,

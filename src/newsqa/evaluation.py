@@ -20,9 +20,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .dates import normalize_date
-from .errors import NewsqaError
-from .models import Answer
+from newsqa.errors import NewsqaError
+from newsqa.text.dates import normalize_date
+from newsqa.types import Answer
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:

@@ -1,0 +1,245 @@
+"""Generated answers whose citations are enforced, not hoped for.
+
+The model sees numbered excerpts — whole sentences of the retrieved passages, located by
+offsets in the catalog's article text — and must end every sentence with ``[n]``.  Its reply
+is parsed sentence by sentence; a sentence survives only if it cites an excerpt that exists
+and supports it on its own (:func:`check_claim`).  Survivors are renumbered, and each number
+becomes a :class:`Citation` of the excerpt's exact span, so quotes stay verbatim whatever the
+model writes.  When nothing survives, the user gets the extractive answer and a note saying
+so; when the model says the excerpts do not answer, the user gets an abstention, never the
+model's own knowledge.  Article text is data inside delimiters: an excerpt saying "ignore
+previous instructions" can at worst produce a sentence that fails the checks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from newsqa.answer.extractive import (
+    NO_ANSWER,
+    Candidate,
+    ExtractiveAnswerer,
+)
+from newsqa.answer.llm import LLMUnavailable, call_llm
+from newsqa.answer.prompts import ABSTAIN, ANSWER_SYSTEM
+from newsqa.config import Settings
+from newsqa.text.sentences import sentence_spans
+from newsqa.text.words import content_words, overlap, similar
+from newsqa.types import Answer, Passage
+
+MAX_EXCERPTS = 8
+# Lexical coverage of the claim's content words by its excerpt(s): enough on its own, or
+# enough together with embedding similarity (paraphrase).  Tuned on the sample archive.
+LEX_STRONG, LEX_MIN, COS_MIN = 0.75, 0.5, 0.5
+
+_MARK = re.compile(r"\[\s*(?:excerpt\s*)?(\d+(?:\s*[,;]\s*\d+)*)\s*\]", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_END = re.compile(r"\s*([.!?…][\"'”’»)]*)\s*$")
+_REFUSAL = re.compile(
+    r"^\W*(i'?m sorry|sorry|i cannot|i can't|i can not|i do not know|i don't know|"
+    r"unfortunately|the (provided )?excerpts do not|there is no information|no information)",
+    re.IGNORECASE,
+)
+_MARKS_ONLY = re.compile(r"^\[[\s\[\]\d,;]*\.?$")  # "[2]." or a "[2" still streaming
+_BULLET = re.compile(r"^(?:[-*•]|\d+[.)])\s+")  # models write lists despite the rules
+_TAG = re.compile(r"</?\s*excerpts?\b", re.IGNORECASE)
+
+
+@dataclass
+class Verdict:
+    """Whether a claim is backed by its cited excerpts, with the evidence for the decision."""
+
+    supported: bool
+    lexical: float
+    cosine: float
+    reason: str = ""
+
+
+def check_claim(claim: str, evidence: list[str], embedder) -> Verdict:
+    """Does ``evidence`` (the cited excerpts, with their titles) support ``claim``?
+
+    Every number in the claim must appear in the evidence (models invent figures); then the
+    claim's content words must be covered, or mostly covered and close in meaning.  The
+    quality issue's verifier (verify.py) can replace this body without changing callers.
+    """
+    joined = " ".join(evidence)
+    for num in _NUMBER.findall(claim):
+        if num.replace(",", "") not in joined.replace(",", ""):
+            return Verdict(False, 0.0, 0.0, f"number {num} is not in the excerpt")
+    words = {w for w in content_words(claim) if not w.startswith("<")}
+    if not words:
+        return Verdict(False, 0.0, 0.0, "nothing to verify")
+    lex = overlap(content_words(claim), content_words(joined))
+    if lex >= LEX_STRONG:
+        return Verdict(True, lex, 1.0)
+    vecs = embedder.encode([claim, *evidence])
+    cos = float(np.max(vecs[1:] @ vecs[0]))
+    ok = lex >= LEX_MIN and cos >= COS_MIN
+    return Verdict(ok, lex, cos, "" if ok else f"weak support (words {lex:.2f}, cos {cos:.2f})")
+
+
+@dataclass
+class _Assembly:
+    """The model's reply turned into verified, renumbered sentences while it streams.
+
+    A sentence is judged once the next one has begun (markers may trail its full stop), so
+    ``on_text`` only ever shows checked sentences.
+    """
+
+    excerpts: list[Candidate]
+    judge: Callable[[str, list[Candidate]], Verdict]  # claim, its cited excerpt(s)
+    on_text: Callable[[str], None] | None = None
+    buf: str = ""
+    pos: int = 0
+    kept: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    numbers: dict[int, int] = field(default_factory=dict)  # excerpt n -> answer n
+    refused: bool = False
+
+    def feed(self, delta: str) -> None:
+        self.buf += delta
+        self._drain(final=False)
+
+    def finish(self, text: str) -> None:
+        if not self.buf:  # not streamed: judge the whole reply now
+            self.buf = text
+        self._drain(final=True)
+
+    def _drain(self, final: bool) -> None:
+        units: list[tuple[int, int]] = []
+        for a, b in sentence_spans(self.buf, self.pos):
+            if units and _MARKS_ONLY.match(self.buf[a:b]):
+                units[-1] = (units[-1][0], b)  # "[2]" after the full stop belongs before it
+            else:
+                units.append((a, b))
+        if not final:
+            units = units[:-1]
+        for a, b in units:
+            self._judge(self.buf[a:b])
+            self.pos = b
+
+    def _judge(self, sentence: str) -> None:
+        if ABSTAIN.lower() in sentence.lower():
+            self.refused = True
+            return
+        cited = [int(n) for m in _MARK.findall(sentence) for n in re.split(r"[,;]", m)]
+        valid = list(dict.fromkeys(n for n in cited if 1 <= n <= len(self.excerpts)))
+        claim = re.sub(r"\s+([.,;!?])", r"\1", _MARK.sub("", sentence)).strip()
+        claim = _BULLET.sub("", claim)
+        if not any(ch.isalpha() for ch in claim):
+            return
+        if not valid:
+            if _REFUSAL.search(claim):
+                self.refused = True
+            self.dropped.append(f"{claim!r}: " + ("no citation" if not cited else
+                                                  f"no excerpt {cited}"))
+            return
+        # Each citation must hold on its own (one claim, one checkable quote), so the
+        # sentence keeps the single cited excerpt that supports it best.
+        verdict, n = max(((self.judge(claim, [self.excerpts[n - 1]]), n) for n in valid),
+                         key=lambda vn: (vn[0].supported, vn[0].lexical, vn[0].cosine))
+        if not verdict.supported:
+            self.dropped.append(f"{claim!r}: {verdict.reason}")
+            return
+        mark = f"[{self.numbers.setdefault(n, len(self.numbers) + 1)}]"
+        m = _END.search(claim)
+        text = f"{claim[:m.start()]} {mark}{m.group(1)}" if m else f"{claim} {mark}"
+        if text in self.kept:
+            return
+        self.kept.append(text)
+        if self.on_text:
+            self.on_text(text + " ")
+
+
+class GenerativeAnswerer:
+    """Asks a chat model to answer from numbered excerpts, then enforces the citations."""
+
+    def __init__(self, model: BaseChatModel, extractive: ExtractiveAnswerer,
+                 settings: Settings) -> None:
+        self.model = model
+        self.extractive = extractive
+        self.settings = settings
+
+    def select(self, ranked: list[Candidate]) -> list[Candidate]:
+        """The best distinct sentences that fit the prompt's token budget, best first."""
+        budget = self.settings.llm_context_tokens
+        count = self.extractive.embedder.count_tokens
+        chosen: list[Candidate] = []
+        for c in ranked:
+            if len(chosen) == MAX_EXCERPTS:
+                break
+            if any(similar(c.text, d.text) or c.overlaps(d) for d in chosen):
+                continue
+            cost = count(c.text) + 20  # the excerpt's header line
+            if cost > budget:
+                continue  # a long quote is skipped rather than cut mid-sentence
+            budget -= cost
+            chosen.append(c)
+        self.extractive.complete(chosen)  # as quoted: a "he said" sentence with its speaker
+        return chosen
+
+    def messages(self, question: str, excerpts: list[Candidate]) -> list[BaseMessage]:
+        """System rules, then the excerpts as delimited data, then the question."""
+        def clean(s: str | None) -> str:
+            return _TAG.sub("excerpt", (s or "").replace('"', "'"))
+
+        blocks = [
+            f'<excerpt n="{i}" source="{clean(c.passage.source)}" date="{c.passage.date or ""}"'
+            f' title="{clean(c.passage.title)}">\n{clean(c.text)}\n</excerpt>'
+            for i, c in enumerate(excerpts, 1)
+        ]
+        rules = ANSWER_SYSTEM.format(sentences=self.extractive.max_sentences + 1)
+        user = ("Excerpts:\n" + "\n".join(blocks) + f"\n\nQuestion: {question}\n"
+                "Answer, ending every sentence with its excerpt number like [1]:")
+        return [SystemMessage(rules), HumanMessage(user)]
+
+    def _judge(self, claim: str, cited: list[Candidate]) -> Verdict:
+        evidence = [f"{c.passage.title}. {c.text}" for c in cited]
+        return check_claim(claim, evidence, self.extractive.embedder)
+
+    def answer(self, question: str, passages: list[Passage], *,
+               on_text: Callable[[str], None] | None = None) -> Answer:
+        """A generated, citation-checked answer; extractive or abstention when it fails."""
+        retrieved = list(dict.fromkeys(p.article_id for p in passages))
+        ranked = self.extractive.rank(question, passages)
+        if not self.extractive.supported(ranked):
+            return Answer(question, NO_ANSWER, [], retrieved, abstained=True)
+        excerpts = self.select(ranked)
+        asm = _Assembly(excerpts, self._judge, on_text)
+        failure = None
+        try:
+            text = call_llm(self.model, self.messages(question, excerpts),
+                            retries=self.settings.llm_retries,
+                            on_token=asm.feed if on_text else None)
+        except LLMUnavailable as err:
+            failure, text = err, ""
+        if failure is None:  # after a failure the unfinished last sentence is not judged
+            asm.finish(text)
+        notes = [f"Removed {len(asm.dropped)} sentence(s) of the language model's answer "
+                 f"that their citations do not support."] if asm.dropped else []
+        if failure is not None and not asm.kept:
+            return self._fallback(question, passages, ranked,
+                                  f"{failure}; extractive answer shown.")
+        if failure is not None:
+            notes.append(f"The answer was cut off: {failure}.")
+        if asm.kept:
+            citations = [self.extractive.cite(m, excerpts[n - 1])
+                         for n, m in asm.numbers.items()]
+            return Answer(question, " ".join(asm.kept), citations, retrieved, notes=notes)
+        if asm.refused:
+            return Answer(question, NO_ANSWER, [], retrieved, abstained=True,
+                          notes=["The language model found no answer in the excerpts."])
+        return self._fallback(question, passages, ranked, "The language model's answer "
+                              "failed the citation checks; extractive answer shown.")
+
+    def _fallback(self, question: str, passages: list[Passage], ranked: list[Candidate],
+                  note: str) -> Answer:
+        answer = self.extractive.compose(question, passages, ranked)
+        answer.notes.append(note)
+        return answer

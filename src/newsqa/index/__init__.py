@@ -1,0 +1,1 @@
+"""What is stored: the catalog of articles, Chroma's vectors, the lexical index, the embedder."""

@@ -1,0 +1,1 @@
+"""From files, feeds and URLs to stored chunks: loaders → Article → chunker → index."""

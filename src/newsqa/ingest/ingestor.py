@@ -1,0 +1,182 @@
+"""Ingest: loaded articles → decisions (new, changed, unchanged, duplicate) → chunks → vectors.
+
+Order of writes, which is what makes a killed ingest safe to re-run:
+1. chunks and vectors are upserted into Chroma under deterministic ids (``article::n``);
+2. stale chunks of a changed article (numbers past its new count) are deleted;
+3. only then the article's catalog row (with its content hash) is committed.
+An article without a row is redone next time and overwrites the same chunk ids, so the index
+never holds duplicate chunks and never cites an article whose chunks are half written.
+
+Speed: decisions and chunking run on the calling thread while the previous batch is embedded
+and written on a background thread (pipeline.py), through its own catalog connection so each
+article's row commits in its own transaction.  Batches are large (Chroma's write cost is per
+call) and few are in flight, so memory does not grow with the archive.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from newsqa.errors import LoadError, LoadSkip
+from newsqa.index.catalog import Catalog
+from newsqa.index.embedder import Embedder
+from newsqa.index.store import ChunkStore
+from newsqa.ingest.chunker import Chunker
+from newsqa.ingest.neardup import NearDupIndex
+from newsqa.ingest.pipeline import BackgroundWriter
+from newsqa.types import Article, Chunk, IngestReport
+
+Batch = list[tuple[Article, list[Chunk], bool]]  # (article, chunks, is_update)
+
+
+@dataclass
+class Progress:
+    """Counters handed to the progress callback after each item and batch."""
+
+    articles: int = 0
+    chunks: int = 0
+    report: IngestReport = field(default_factory=IngestReport)
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+def embed_text(article: Article, chunk: Chunk) -> str:
+    """What is embedded: the title gives a chunk its context; citations use ``chunk.text``."""
+    return f"{article.title}\n\n{chunk.text}" if article.title else chunk.text
+
+
+class Ingestor:
+    """Runs one ingest over a stream of articles; collects a report."""
+
+    def __init__(self, catalog: Catalog, store: ChunkStore, chunker: Chunker,
+                 embedder: Embedder, *, max_chars: int, batch_chunks: int = 512,
+                 on_change: Callable[[], None] | None = None,
+                 neardup: NearDupIndex | None = None, pipelined: bool = True) -> None:
+        self.catalog = catalog
+        self.store = store
+        self.chunker = chunker
+        self.embedder = embedder
+        self.max_chars = max_chars
+        self.batch_chunks = batch_chunks
+        self.on_change = on_change
+        self.neardup = neardup
+        self.pipelined = pipelined
+
+    def run(self, items: Iterable[Article | LoadError],
+            progress: ProgressFn | None = None) -> IngestReport:
+        t0 = time.perf_counter()
+        state = Progress()
+        report = state.report
+        pending: Batch = []
+        run_texts: dict[str, str] = {}  # text hash -> id, for duplicates within this run
+        run_ids: set[str] = set()
+        changed = False
+        writes = Catalog(self.catalog.path.parent) if self.pipelined else self.catalog
+
+        def write(batch: Batch) -> None:
+            self._write(batch, report, writes)
+            state.chunks += sum(len(c) for _, c, _ in batch)
+
+        writer = BackgroundWriter(write) if self.pipelined else None
+
+        def flush(wait: bool = False) -> None:
+            nonlocal changed
+            if pending:
+                if writer:
+                    writer.submit(list(pending))
+                else:
+                    write(pending)
+                changed = True
+                pending.clear()
+            if writer and wait:
+                writer.drain()
+            if progress:
+                progress(state)
+
+        try:
+            self._decide(items, state, pending, run_texts, run_ids, flush, progress)
+            flush(wait=True)
+        finally:
+            if writer:
+                writer.close()
+                writes.close()
+        if changed and self.on_change:
+            self.on_change()
+        report.chunks = state.chunks
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    def _decide(self, items: Iterable[Article | LoadError], state: Progress, pending: Batch,
+                run_texts: dict[str, str], run_ids: set[str],
+                flush: Callable[..., None], progress: ProgressFn | None) -> None:
+        """Classify each item; new and changed articles are chunked into ``pending``."""
+        report = state.report
+        for item in items:
+            state.articles += 1
+            if isinstance(item, LoadSkip):
+                report.skipped.append((item.where, item.reason))
+                continue
+            if isinstance(item, LoadError):
+                report.failed.append((item.where, item.reason))
+                continue
+            art = item
+            if len(art.text) > self.max_chars:
+                report.failed.append(
+                    (art.origin or art.id,
+                     f"text too long ({len(art.text):,} chars > {self.max_chars:,} limit)"))
+                continue
+            if art.id in run_ids:
+                flush(wait=True)  # a repeated id in one run: the later record wins, in order
+            run_ids.add(art.id)
+            old_hash = self.catalog.record_hash(art.id)
+            if old_hash == art.record_hash:
+                report.unchanged += 1
+                continue
+            canonical = run_texts.get(art.text_hash) or self.catalog.id_with_text(art.text_hash)
+            sig = None
+            if not canonical and self.neardup is not None:
+                # A syndicated copy: not the same text, but nearly (see neardup.py).
+                sig = self.neardup.signature(art.text)
+                if sig is not None:
+                    canonical = self.neardup.find(
+                        sig, art.id,
+                        alive=lambda i: i in run_ids or self.catalog.record_hash(i) is not None)
+            if canonical and canonical != art.id:
+                if old_hash is not None:  # it was its own article before; now a copy
+                    self._remove(art.id)
+                self.catalog.add_duplicate(art, canonical)
+                report.duplicate += 1
+                continue
+            run_texts[art.text_hash] = art.id
+            chunks = self.chunker.split(art)
+            if not chunks:
+                report.failed.append((art.origin or art.id, "no text to index"))
+                continue
+            if sig is not None:
+                self.neardup.add(art.id, sig)
+            pending.append((art, chunks, old_hash is not None))
+            if sum(len(c) for _, c, _ in pending) >= self.batch_chunks:
+                flush()
+            elif progress and state.articles % 50 == 0:
+                progress(state)
+
+    def _write(self, batch: Batch, report: IngestReport, catalog: Catalog) -> None:
+        articles = {a.id: a for a, _, _ in batch}
+        chunks = [c for _, cs, _ in batch for c in cs]
+        vectors = self.embedder.encode([embed_text(articles[c.article_id], c) for c in chunks])
+        self.store.upsert(articles, chunks, vectors)
+        for art, cs, is_update in batch:
+            if is_update and catalog.n_chunks(art.id) > len(cs):
+                self.store.delete_article(art.id, keep_below=len(cs))
+            catalog.upsert(art, cs)
+            if is_update:
+                report.updated += 1
+            else:
+                report.added += 1
+
+    def _remove(self, article_id: str) -> None:
+        self.store.delete_article(article_id)
+        self.catalog.delete(article_id)

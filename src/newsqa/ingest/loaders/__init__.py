@@ -1,0 +1,211 @@
+"""Turn files and directories into Articles, one format module per kind of input.
+
+Each format registers a function ``load(stream, origin, options) -> Iterator[Article |
+LoadError]`` for its extensions.  A bad record yields a :class:`LoadError` and the loader goes
+on, so good records in the same file are still ingested; a file that cannot be opened at all
+yields one error for the file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO, Any
+
+from newsqa.errors import LoadError, NewsqaError
+from newsqa.ingest.loaders.decode import is_binary
+from newsqa.types import Article
+
+
+@dataclass
+class LoadOptions:
+    """What the user told ``ingest`` about the input: field overrides, defaults and limits."""
+
+    field_map: Mapping[str, str] = field(default_factory=dict)
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    # Formats read whole (HTML, feeds, JSON) refuse files above this; streamed formats
+    # (JSONL, CSV, WARC) are bounded per record instead.
+    max_file_bytes: int = 64 * 1024 * 1024
+    allow_private_urls: bool = False  # URL ingest: see urls.py
+    url_timeout: float = 20.0
+    max_url_bytes: int = 16 * 1024 * 1024
+
+
+Item = Article | LoadError
+Loader = Callable[[IO[bytes], str, LoadOptions], Iterator[Item]]
+LOADERS: dict[str, Loader] = {}
+RAW: set[str] = set()  # extensions whose loader gets the file's bytes as they are on disk
+SIDECAR = ".meta.json"
+
+
+def register(*extensions: str, raw: bool = False) -> Callable[[Loader], Loader]:
+    """Decorator: make ``fn`` the loader for these extensions (with the leading dot).
+
+    ``raw`` loaders (WARC) read binary container formats and decompress by themselves, so
+    they are handed the undecompressed stream and skip the "is this binary?" check.
+    """
+
+    def deco(fn: Loader) -> Loader:
+        for ext in extensions:
+            LOADERS[ext] = fn
+            if raw:
+                RAW.add(ext)
+        return fn
+
+    return deco
+
+
+def parse_field_map(spec: str) -> dict[str, str]:
+    """``"text=body,date=pubdate"`` → ``{"text": "body", "date": "pubdate"}`` (``--map``).
+
+    Keys must be Article fields (the ones records.py knows aliases for), so a typo is a
+    clear error instead of a silently ignored option.
+    """
+    from newsqa.ingest.loaders.records import ALIASES
+
+    out: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        key, sep, column = (x.strip() for x in part.partition("="))
+        if not sep or not key or not column:
+            raise NewsqaError(f"--map: expected FIELD=COLUMN, got {part!r}")
+        if key not in ALIASES:
+            raise NewsqaError(f"--map: unknown field {key!r} (fields: {', '.join(ALIASES)})")
+        out[key] = column
+    return out
+
+
+def read_capped(stream: IO[bytes], origin: str, limit: int) -> bytes:
+    """All of ``stream``, or a :class:`LoadError` (raised) once it passes ``limit`` bytes.
+
+    Whole-file formats must not pull a multi-gigabyte mistake into memory; the error names
+    the limit so the user knows what to split or convert.
+    """
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise LoadError(origin, f"file too large for this format (over {limit:,} bytes)")
+    return data
+
+
+def format_of(path: Path) -> tuple[str, bool]:
+    """The format extension of ``path`` and whether it is gzip-compressed."""
+    suffixes = [s.lower() for s in path.suffixes]
+    gz = bool(suffixes) and suffixes[-1] == ".gz"
+    if gz:
+        suffixes = suffixes[:-1]
+    return (suffixes[-1] if suffixes else "", gz)
+
+
+def _sidecar_defaults(path: Path) -> dict[str, Any]:
+    """Fields shared by every record of ``path``, from ``path + '.meta.json'`` if present.
+
+    Plain-text exports carry no outlet or link; a sidecar supplies them without editing
+    the original file (the bundled RT article uses one).
+    """
+    side = path.with_name(path.name + SIDECAR)
+    if not side.is_file():
+        return {}
+    data = json.loads(side.read_text("utf-8"))
+    return data if isinstance(data, dict) else {}
+
+
+def _register_formats() -> None:
+    """Import the format modules so they register themselves (lazily, on first use)."""
+    from newsqa.ingest.loaders import csvfile, feeds, html, jsonfile, textfile, warc  # noqa: F401
+
+
+def load_file(path: Path, options: LoadOptions | None = None) -> Iterator[Item]:
+    """Yield the articles of one file, or errors naming ``file[:line]`` and the reason."""
+    _register_formats()
+    options = options or LoadOptions()
+    origin = str(path)
+    ext, gz = format_of(path)
+    loader = LOADERS.get(ext)
+    if loader is None:
+        yield LoadError(origin, f"unsupported file type {ext or '(none)'!r}")
+        return
+    try:
+        defaults = {**_sidecar_defaults(path), **options.defaults}
+        opts = replace(options, defaults=defaults)
+        if ext in RAW:
+            with path.open("rb") as stream:
+                yield from loader(stream, origin, opts)
+            return
+        with (gzip.open(path, "rb") if gz else path.open("rb")) as stream:
+            head = stream.peek(8192) if hasattr(stream, "peek") else b""
+            if is_binary(head[:8192]):
+                yield LoadError(origin, "binary data, not a text/news file")
+                return
+            yield from loader(stream, origin, opts)
+    except LoadError as err:
+        yield err
+    except (OSError, EOFError, zlib.error) as err:
+        yield LoadError(origin, f"cannot read ({type(err).__name__}: {err})")
+    except json.JSONDecodeError as err:
+        yield LoadError(origin, f"bad sidecar metadata: {err}")
+
+
+# Files that document an archive rather than belong to it; skipped when walking a folder
+# (named explicitly on the command line, they are loaded like any other file).
+PAPERWORK = ("readme", "attribution", "notice", "license", "licence", "copying", "changelog")
+
+
+def _is_paperwork(p: Path) -> bool:
+    return p.name.split(".")[0].lower() in PAPERWORK
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[Path | LoadError]:
+    """Expand directories recursively (sorted; hidden files, sidecars, READMEs skipped)."""
+    for path in paths:
+        if path.is_dir():
+            for p in sorted(path.rglob("*")):
+                rel = p.relative_to(path).parts
+                if p.is_file() and not any(part.startswith(".") for part in rel) \
+                        and not p.name.endswith(SIDECAR) and not _is_paperwork(p):
+                    yield p
+        elif path.is_file():
+            yield path
+        elif path.exists():
+            yield LoadError(str(path), "not a regular file")
+        else:
+            yield LoadError(str(path), "no such file or directory")
+
+
+def load_paths(paths: Iterable[Path], options: LoadOptions | None = None) -> Iterator[Item]:
+    """All articles (and per-item errors) under ``paths``, streamed in order."""
+    for p in iter_files(paths):
+        if isinstance(p, LoadError):
+            yield p
+        else:
+            yield from load_file(p, options)
+
+
+def estimate_items(paths: Iterable[Path]) -> int | None:
+    """A cheap count of the items under ``paths`` for a progress bar's ETA, or None.
+
+    Line-per-record files are counted by lines, single-article files as one; containers
+    whose count needs parsing (JSON lists, compressed files, feeds) make it unknown.
+    """
+    total = 0
+    for p in iter_files(paths):
+        if isinstance(p, LoadError):
+            total += 1
+            continue
+        ext, gz = format_of(p)
+        if gz or ext not in (".jsonl", ".ndjson", ".txt", ".md", ".markdown", ".text"):
+            return None
+        if ext in (".txt", ".md", ".markdown", ".text"):
+            total += 1
+        else:
+            with p.open("rb") as f:
+                total += sum(1 for line in f if line.strip())
+    return total
+
+
+def supported_extensions() -> list[str]:
+    """Every file extension a loader is registered for (without compression suffixes)."""
+    _register_formats()
+    return sorted(LOADERS)

@@ -1,0 +1,1 @@
+"""Text handling shared by every stage: words, sentences, dates and time words."""

@@ -1,0 +1,65 @@
+"""Content words: the vocabulary every stage compares questions and sentences with.
+
+One definition of "the words that matter" (stopwords dropped, a word class for verbs that
+questions paraphrase) keeps retrieval, answering, verification and follow-up resolution
+agreeing on what a question is about.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+WORD = re.compile(r"[\w’'-]+", re.UNICODE)
+STOPWORDS = frozenset(
+    """
+    a an the of in on at to for from by with about as and or but if is are was were be been
+    being do does did done have has had what which who whom whose when where why how that
+    this these those it its it's he she they them his her their we our you your i me my
+    there here not no yes any all some than then so such can could would should will shall
+    may might must into over under after before during between within without against up
+    down out off more most other also just only very s t say said says tell told
+    """.split()  # noqa: SIM905 (a word list reads better as text)
+)
+
+# Verbs of demanding and urging are one class: "What did X demand?" is answered by
+# "We call on ...", "X urged ...", "they must ...".  News questions ask this constantly.
+_DEMAND = ["demand", "call", "urge", "ask", "insist", "press", "appeal", "request", "require"]
+WORD_CLASSES = {w: "<demand>" for w in _DEMAND}
+
+
+def word_class(word: str) -> str | None:
+    """The class of ``word`` or of its stem ("demanded", "urges"), if it has one."""
+    return WORD_CLASSES.get(word) or WORD_CLASSES.get(word.rstrip("sd").rstrip("e"))
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased meaningful words of ``text`` (stopwords dropped), plus their word class."""
+    words = {w for w in (t.lower().strip("'’-") for t in WORD.findall(text))
+             if len(w) > 1 and w not in STOPWORDS}
+    for w in list(words) + [t.lower() for t in WORD.findall(text)]:
+        cls = word_class(w)
+        if cls:
+            words.add(cls)
+    return words
+
+
+def overlap(q: set[str], s: set[str]) -> float:
+    """Share of the question's content words found in the sentence (prefix match ≥ 5 chars)."""
+    q = {w for w in q if not w.startswith("<")}
+    if not q:
+        return 0.0
+    hit = 0
+    for w in q:
+        cls = word_class(w)
+        if w in s or (cls and cls in s) or (len(w) >= 5 and any(x[:5] == w[:5] for x in s)):
+            hit += 1
+    return hit / len(q)
+
+
+def similar(a: str, b: str) -> bool:
+    """Near-identical sentences (syndicated copies) should not be cited twice."""
+    wa, wb = content_words(a), content_words(b)
+    if not wa or not wb:
+        return a == b
+    return len(wa & wb) / math.sqrt(len(wa) * len(wb)) > 0.8
