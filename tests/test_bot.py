@@ -23,16 +23,16 @@ import discord
 import pytest
 import yarl
 
-from bot import ingest as bot_ingest
-from bot.app import main as bot_main
-from bot.client import NewsqaBot
-from bot.config import BotConfig
-from bot.feedback import export_jsonl
-from bot.limits import RateLimiter, Slots
 from newsqa.cli import main as cli_main
 from newsqa.config import Settings
 from newsqa.engine import Engine
 from newsqa.types import Citation
+from newsqa_bot import ingest as bot_ingest
+from newsqa_bot.app import main as bot_main
+from newsqa_bot.client import NewsqaBot
+from newsqa_bot.config import BotConfig
+from newsqa_bot.feedback import export_jsonl
+from newsqa_bot.limits import RateLimiter, Slots
 
 from .conftest import RT_ID, jsonl_records, write_slice
 from .fake_discord import MANAGE_GUILD, FakeDiscord

@@ -1,13 +1,13 @@
-"""bot/render.py: every text cut to Discord's limits without breaking a citation."""
+"""newsqa_bot/render.py: every text cut to Discord's limits without breaking a citation."""
 
 from __future__ import annotations
 
 import discord
 
-from bot import render
-from bot.config import BotConfig
-from bot.limits import RateLimiter, Slots
 from newsqa.types import Answer, Article, Citation, Passage
+from newsqa_bot import render
+from newsqa_bot.config import BotConfig
+from newsqa_bot.limits import RateLimiter, Slots
 
 from .fake_discord import limit_problems
 

@@ -271,7 +271,7 @@ def run_bot(
     index: IndexOpt = None,
 ) -> None:
     """Run the Discord bot (token in DISCORD_TOKEN; see README "Discord bot")."""
-    from bot.app import main as bot_main
+    from newsqa_bot.app import main as bot_main
 
     rc = bot_main(sync=sync, settings=Settings(index=index) if index else Settings())
     if rc:
@@ -284,7 +284,7 @@ def feedback(
     index: IndexOpt = None,
 ) -> None:
     """Export the bot's 👍/👎 feedback as JSON lines (question, answer, cited ids, vote)."""
-    from bot.feedback import export_jsonl
+    from newsqa_bot.feedback import export_jsonl
 
     settings = Settings(index=index) if index else Settings()
     if out is None:

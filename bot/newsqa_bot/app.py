@@ -1,4 +1,4 @@
-"""Start-up: settings, token checks and the run loop behind ``newsqa bot`` / ``python -m bot``.
+"""Start-up behind ``newsqa bot`` and ``python -m newsqa_bot``: settings, token, run loop.
 
 Every way start-up can fail ends in one line on stderr and a non-zero exit code; the token is
 never printed or logged.
@@ -70,11 +70,11 @@ def main(*, sync: bool = False, env: Mapping[str, str] | None = None,
 
 
 def cli(argv: list[str] | None = None) -> int:
-    """``python -m bot [--sync]``."""
+    """``python -m newsqa_bot [--sync]``."""
     import argparse
 
     parser = argparse.ArgumentParser(
-        prog="python -m bot",
+        prog="python -m newsqa_bot",
         description="Run the newsqa Discord bot (token in DISCORD_TOKEN; see the README).")
     parser.add_argument("--sync", action="store_true",
                         help="(re)register the slash commands with Discord on start")

@@ -1,7 +1,0 @@
-"""``python -m bot``: run the Discord bot (same as ``newsqa bot``)."""
-
-import sys
-
-from .app import cli
-
-sys.exit(cli())
