@@ -369,6 +369,30 @@ def test_rate_limit_and_busy(h: Harness) -> None:
         h.bot.rate, h.bot.slots = saved
 
 
+def test_refusals_in_a_burst_are_one_message_each(h: Harness,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """Busy and rate-limited replies are the whole answer: no error reply, nothing logged."""
+    saved = h.bot.rate, h.bot.slots
+    try:
+        h.bot.rate, h.bot.slots = RateLimiter(2, 60), Slots(1)
+        with caplog.at_level(logging.ERROR, logger="newsqa.bot"):
+            first = h.command("ask", question=LAVROV, user_id=1030)  # holds the one slot
+            busy = [h.command("search", query="Lavrov", user_id=1031),
+                    h.command("ask", question=LAVROV, user_id=1030)]
+            limited = h.command("ask", question=LAVROV, user_id=1030)  # third in a minute
+            h.answered(first)
+            for rec in [*busy, limited]:
+                h.wait(rec, lambda r: r.original is not None)
+            h.answered(h.command("stats", user_id=1032))  # the bot has caught up
+    finally:
+        h.bot.rate, h.bot.slots = saved
+    assert embed_of(first)["fields"]
+    for rec, text in [(busy[0], "busy"), (busy[1], "busy"), (limited, "please wait")]:
+        assert rec.ack_type == 4 and rec.ephemeral
+        assert len(rec.messages()) == 1 and text in rec.original["content"], rec.messages()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
 def test_mentions_are_never_pinged_and_429_is_survived(h: Harness) -> None:
     h.fake.rate_limit_next = 1  # the answer's edit is rate limited once, then retried
     rec = h.answered(h.command("ask", question="When must boats be registered with the harbour "

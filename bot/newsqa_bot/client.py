@@ -151,6 +151,17 @@ class NewsqaBot(discord.Client):
         finally:
             self.slots.give()
 
+    @asynccontextmanager
+    async def fair_use(self, user_id: int) -> AsyncIterator[None]:
+        """A question's turn: counted against the user's rate, then an engine slot held.
+
+        A refusal is raised on entry, before anything is sent, so the handler's guard
+        replies with it once and nothing else runs.
+        """
+        self.admit(user_id)
+        async with self.slot():
+            yield
+
     # --- errors ---------------------------------------------------------------------------
     @asynccontextmanager
     async def guard(self, interaction: discord.Interaction) -> AsyncIterator[None]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import discord
@@ -30,18 +29,6 @@ def parse_date(value: str | None, name: str) -> str | None:
     if iso is None:
         raise NewsqaError(f"{name}: {value!r} is not a date (use {DATE_HELP})")
     return iso
-
-
-@contextlib.asynccontextmanager
-async def filtered_command(bot: NewsqaBot, interaction: discord.Interaction, since: str | None,
-                           until: str | None, source: str | None, private: bool
-                           ) -> AsyncIterator[Filters | None]:
-    """The common start of /ask and /search: guard, rate limit, engine slot, ack, filters."""
-    async with bot.guard(interaction):
-        bot.admit(interaction.user.id)
-        async with bot.slot():
-            await defer(interaction, ephemeral=private)
-            yield await make_filters(bot, since, until, source)
 
 
 async def make_filters(bot: NewsqaBot, since: str | None, until: str | None,
@@ -95,7 +82,9 @@ def register(bot: NewsqaBot) -> None:
     async def ask(interaction: discord.Interaction, question: app_commands.Range[str, 1, 500],
                   since: str | None = None, until: str | None = None,
                   source: str | None = None, private: bool = False) -> None:
-        async with filtered_command(bot, interaction, since, until, source, private) as filters:
+        async with bot.guard(interaction), bot.fair_use(interaction.user.id):
+            await defer(interaction, ephemeral=private)
+            filters = await make_filters(bot, since, until, source)
             message = await answer_question(bot, interaction.user.id, interaction.channel_id,
                                             question, filters)
             await finish(interaction, **message)
@@ -108,7 +97,9 @@ def register(bot: NewsqaBot) -> None:
     async def search(interaction: discord.Interaction, query: app_commands.Range[str, 1, 500],
                      since: str | None = None, until: str | None = None,
                      source: str | None = None, private: bool = False) -> None:
-        async with filtered_command(bot, interaction, since, until, source, private) as filters:
+        async with bot.guard(interaction), bot.fair_use(interaction.user.id):
+            await defer(interaction, ephemeral=private)
+            filters = await make_filters(bot, since, until, source)
             passages = await bot.call(bot.engine.search, query, filters=filters)
             await finish(interaction,
                          embed=render.search_embed(query, passages, await bot.stats()))

@@ -53,8 +53,7 @@ def register(bot: NewsqaBot) -> None:
         if not question:
             return
         try:
-            bot.admit(message.author.id)
-            async with bot.slot(), message.channel.typing():
+            async with bot.fair_use(message.author.id), message.channel.typing():
                 reply = await answer_question(bot, message.author.id, message.channel.id,
                                               question, None)
             await message.reply(**reply, mention_author=False,
