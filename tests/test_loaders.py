@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import date
 from pathlib import Path
 
+import pytest
+
 from newsqa.engine import sample_archive_path
-from newsqa.errors import LoadError
+from newsqa.errors import LoadError, NewsqaError
 from newsqa.ingest.loaders import LoadOptions, load_paths
-from newsqa.text.dates import date_bounds, normalize_date
+from newsqa.text.dates import (
+    date_bounds,
+    normalize_date,
+    parse_as_of_option,
+    parse_date_option,
+)
 from newsqa.types import Article
 
 from .conftest import RT_ID
@@ -129,3 +137,16 @@ def test_dates_normalise_to_iso_and_bounds():
     assert date_bounds("2016-09") == (20160901, 20160930)
     assert date_bounds("2016-02") == (20160201, 20160229)
     assert date_bounds("2016-10-31") == (20161031, 20161031)
+
+
+def test_date_options_are_iso_or_one_line_errors():
+    assert parse_date_option("--since", "31 Oct 2016") == "2016-10-31"
+    assert parse_date_option("until", "2016-09") == "2016-09"
+    assert parse_date_option("--since", None) is None and parse_date_option("x", "") is None
+    with pytest.raises(NewsqaError) as err:
+        parse_date_option("since", "someday")
+    assert str(err.value) == "since: not a date: 'someday' (use YYYY-MM-DD, YYYY-MM or YYYY)"
+    assert parse_as_of_option("--as-of", "2016-09") == date(2016, 9, 1)
+    assert parse_as_of_option("--as-of", None) is None
+    with pytest.raises(NewsqaError, match=r"^--as-of: not a date: 'x' \(use YYYY-MM-DD\)$"):
+        parse_as_of_option("--as-of", "x")

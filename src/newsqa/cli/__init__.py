@@ -62,29 +62,19 @@ def make_engine(index: Path | None, llm: str | None = None):  # -> Engine
 def make_filters(engine, since: str | None, until: str | None,
                  sources: list[str] | None, lang: str | None = None) -> Filters:
     """Validate user filter options into :class:`Filters` (bad dates are one-line errors)."""
-    from newsqa.text.dates import normalize_date
+    from newsqa.text.dates import parse_date_option
 
-    for name, value in (("--since", since), ("--until", until)):
-        if value and normalize_date(value) is None:
-            raise NewsqaError(f"{name}: not a date: {value!r} (use YYYY-MM-DD, YYYY-MM or YYYY)")
-    return Filters(since=normalize_date(since) if since else None,
-                   until=normalize_date(until) if until else None,
+    return Filters(since=parse_date_option("--since", since),
+                   until=parse_date_option("--until", until),
                    sources=engine.resolve_sources(sources) if sources else None,
                    lang=lang.strip().lower() if lang else None)
 
 
 def parse_as_of(value: str | None):  # -> date | None
     """``--as-of`` as a date (month or year alone mean their first day)."""
-    from newsqa.text.dates import date_bounds, int_to_iso, normalize_date
+    from newsqa.text.dates import parse_as_of_option
 
-    if not value:
-        return None
-    iso = normalize_date(value)
-    if iso is None:
-        raise NewsqaError(f"--as-of: not a date: {value!r} (use YYYY-MM-DD)")
-    from datetime import date
-
-    return date.fromisoformat(int_to_iso(date_bounds(iso)[0]))
+    return parse_as_of_option("--as-of", value)
 
 
 def emit_json(data: object) -> None:

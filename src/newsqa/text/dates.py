@@ -13,6 +13,10 @@ from datetime import date, datetime
 
 from dateutil import parser as dateutil_parser
 
+from newsqa.errors import NewsqaError
+
+DATE_FORMS = "YYYY-MM-DD, YYYY-MM or YYYY"  # what a date option accepts, as its help says
+
 _YEAR = re.compile(r"^\s*(\d{4})\s*$")
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 _DAY = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -72,16 +76,25 @@ def date_bounds(iso: str | None) -> tuple[int, int]:
     return (n, n)
 
 
-def parse_user_date(value: str, *, end: bool = False) -> int:
-    """A ``--since``/``--until`` value as a ``YYYYMMDD`` bound (``end`` picks the last day).
+def parse_date_option(name: str, value: str | None, *, forms: str = DATE_FORMS) -> str | None:
+    """A date a user typed for option ``name`` (``--since``, ``until``, …), as stored dates are.
 
-    Raises ``ValueError`` with a readable message for unparseable input.
+    The CLI and the bot both read their date options here, so a date one accepts the other
+    does too, with the same one-line error (naming the option and the accepted ``forms``).
     """
+    if not value:
+        return None
     iso = normalize_date(value)
     if iso is None:
-        raise ValueError(f"not a date: {value!r} (use YYYY-MM-DD, YYYY-MM or YYYY)")
-    lo, hi = date_bounds(iso)
-    return hi if end else lo
+        raise NewsqaError(f"{name}: not a date: {value!r} (use {forms})")
+    return iso
+
+
+def parse_as_of_option(name: str, value: str | None) -> date | None:
+    """An as-of option (the day a question is asked) as a day; a month or year means its
+    first day."""
+    iso = parse_date_option(name, value, forms="YYYY-MM-DD")
+    return None if iso is None else date.fromisoformat(int_to_iso(date_bounds(iso)[0]))
 
 
 def int_to_iso(n: int) -> str:
