@@ -331,6 +331,10 @@ def server() -> Iterator[str]:
         "/big": (200, "text/html", b"<p>" + b"x" * 50_000 + b"</p>"),
         "/slow": (200, "text/html", PAGE.read_bytes()),
         "/doc.pdf": (200, "application/pdf", b"%PDF-1.4 ..."),
+        "/files/wire-copies.jsonl": (200, "application/octet-stream",
+                                     (FIX / "wire-copies.jsonl").read_bytes()),
+        "/files/articles.csv.gz": (200, "application/gzip",
+                                   gzip.compress((FIX / "articles.csv").read_bytes())),
     }
     httpd = _Server(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -367,6 +371,17 @@ def test_urls_pages_feeds_and_errors(server):
     assert "too large" in errors["/big"]
     assert errors["/doc.pdf"] == "not an HTML page or feed (application/pdf)"
     assert "timed out" in errors["/slow"]
+
+
+def test_urls_naming_archive_files_load_as_those_files(server):
+    for served, name in (("wire-copies.jsonl", "wire-copies.jsonl"),
+                         ("articles.csv.gz", "articles.csv")):
+        fetched = fetch_all([f"{server}/files/{served}"], allow_private_urls=True)
+        local = list(load_file(FIX / name))
+        assert [getattr(i, "id", None) for i in fetched] == [getattr(i, "id", None)
+                                                              for i in local]
+        assert all(i.where.startswith(server) for i in fetched if isinstance(i, LoadError))
+        assert sum(isinstance(i, Article) for i in fetched) >= 3
 
 
 def test_inputs_mix_files_directories_and_url_lists(tmp_path, server):

@@ -129,6 +129,14 @@ class Engine:
             options = replace(options, allow_private_urls=True)
         return self.ingest_articles(load_inputs(list(paths), options), progress=progress)
 
+    def check_url(self, url: str) -> None:
+        """Raise a LoadError when :meth:`ingest` would refuse to fetch ``url`` (not http(s),
+        or a non-public address while ``allow_private_urls`` is off), so a face can refuse
+        it before starting an ingest; fetching checks again on every redirect."""
+        from newsqa.ingest.urls import check_url
+
+        check_url(url, self.settings.allow_private_urls)
+
     def ingest_articles(self, items: Iterable[Any], *, progress=None) -> IngestReport:
         """Ingest already-loaded Articles (and LoadErrors, which are reported)."""
         from newsqa.ingest.chunker import Chunker

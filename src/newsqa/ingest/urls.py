@@ -11,7 +11,9 @@ bot may pass on what people post), so fetching is fenced in:
   enforced while streaming so a huge or endless response is cut off early.
 
 A fetched page goes through the same extractor as a saved ``.html`` file; a feed (by content
-type or by its root element) through the feed loader.  Every failure is one LoadError naming
+type or by its root element) through the feed loader; an archive file named by the URL's
+path (``…/wire.jsonl``, ``…/export.csv.gz``) through the loader for that extension, as if it
+had been saved to disk.  Every failure is one LoadError naming
 the URL and the reason, and the rest of the batch goes on.
 """
 
@@ -21,13 +23,21 @@ import ipaddress
 import re
 import socket
 from collections.abc import Iterable, Iterator
-from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urljoin, urlsplit
 
 from newsqa.errors import LoadError, NewsqaError
-from newsqa.ingest.loaders import Item, LoadOptions, load_paths
+from newsqa.ingest.loaders import (
+    Item,
+    LoadOptions,
+    format_of,
+    load_bytes,
+    load_paths,
+    supported_extensions,
+)
 from newsqa.ingest.loaders.decode import is_binary
 from newsqa.ingest.loaders.feeds import feed_articles, looks_like_feed
+from newsqa.ingest.loaders.html import EXTENSIONS as PAGE_EXTENSIONS
 from newsqa.ingest.loaders.html import html_article
 
 MAX_REDIRECTS = 5
@@ -43,7 +53,13 @@ def is_url(value: str) -> bool:
     return bool(_SCHEME.match(value.strip()))
 
 
-def _check_target(url: str, allow_private: bool) -> None:
+def check_url(url: str, allow_private: bool) -> None:
+    """Raise a LoadError naming why ``url`` may not be fetched: not http(s), no host, or a
+    host with a non-public address (unless ``allow_private``).
+
+    :func:`fetch` runs it before every request, redirects included; a caller that wants to
+    refuse a URL up front (before starting a job) runs it too.
+    """
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https"):
         raise LoadError(url, f"only http and https URLs can be fetched, not {parts.scheme!r}")
@@ -71,7 +87,7 @@ def fetch(url: str, opts: LoadOptions, client) -> tuple[str, str, bytes]:
     start = url
     try:
         for _hop in range(MAX_REDIRECTS + 1):
-            _check_target(url, opts.allow_private_urls)
+            check_url(url, opts.allow_private_urls)
             with client.stream("GET", url) as resp:
                 if resp.is_redirect and resp.headers.get("location"):
                     url = urljoin(url, resp.headers["location"])
@@ -106,10 +122,20 @@ def load_url(url: str, opts: LoadOptions, client) -> Iterator[Item]:
         return
     if ctype in _FEED_TYPES or looks_like_feed(body[:4096]):
         yield from feed_articles(body, url, opts)
+    elif name := archive_file_name(final):
+        yield from load_bytes(body, name, url, opts)
     elif ctype not in _PAGE_TYPES or is_binary(body[:8192]):
         yield LoadError(url, f"not an HTML page or feed ({ctype or 'binary data'})")
     else:
         yield html_article(body, url, opts, url=final)
+
+
+def archive_file_name(url: str) -> str | None:
+    """The last segment of ``url``'s path when its extension is an archive format newsqa
+    reads (a saved-page extension is not: a fetched page is read as a page)."""
+    name = PurePosixPath(unquote(urlsplit(url).path)).name
+    ext, _gz = format_of(Path(name))
+    return name if ext in supported_extensions() and ext not in PAGE_EXTENSIONS else None
 
 
 def read_url_list(path: Path) -> list[str]:

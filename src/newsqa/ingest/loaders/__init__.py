@@ -8,7 +8,9 @@ yields one error for the file.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import io
 import json
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -119,24 +121,32 @@ def _register_formats() -> None:
 
 def load_file(path: Path, options: LoadOptions | None = None) -> Iterator[Item]:
     """Yield the articles of one file, or errors naming ``file[:line]`` and the reason."""
+    yield from _load(lambda: path.open("rb"), path.name, str(path), options, sidecar=path)
+
+
+def load_bytes(data: bytes, name: str, origin: str, options: LoadOptions | None = None
+               ) -> Iterator[Item]:
+    """The articles of a file's contents fetched from ``origin`` (a URL), read exactly as a
+    file called ``name`` on disk would be (its extension picks the format)."""
+    yield from _load(lambda: io.BufferedReader(io.BytesIO(data)), name, origin, options)
+
+
+def _load(open_raw: Callable[[], IO[bytes]], name: str, origin: str,
+          options: LoadOptions | None, sidecar: Path | None = None) -> Iterator[Item]:
     _register_formats()
     options = options or LoadOptions()
-    origin = str(path)
-    ext, gz = format_of(path)
+    ext, gz = format_of(Path(name))
     loader = LOADERS.get(ext)
     if loader is None:
         yield LoadError(origin, f"unsupported file type {ext or '(none)'!r}")
         return
     try:
-        defaults = {**_sidecar_defaults(path), **options.defaults}
+        defaults = {**(_sidecar_defaults(sidecar) if sidecar else {}), **options.defaults}
         opts = replace(options, defaults=defaults)
-        if ext in RAW:
-            with path.open("rb") as stream:
-                yield from loader(stream, origin, opts)
-            return
-        with (gzip.open(path, "rb") if gz else path.open("rb")) as stream:
-            head = stream.peek(8192) if hasattr(stream, "peek") else b""
-            if is_binary(head[:8192]):
+        unpack = gz and ext not in RAW  # raw loaders decompress by themselves
+        with open_raw() as raw, (gzip.GzipFile(fileobj=raw) if unpack
+                                 else contextlib.nullcontext(raw)) as stream:
+            if ext not in RAW and is_binary(stream.peek(8192)[:8192]):
                 yield LoadError(origin, "binary data, not a text/news file")
                 return
             yield from loader(stream, origin, opts)

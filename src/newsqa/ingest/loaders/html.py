@@ -24,6 +24,7 @@ logging.getLogger("htmldate").setLevel(logging.ERROR)
 
 _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
                "blockquote", "tr", "table", "section", "article", "pre", "figure", "hr"}
+EXTENSIONS = (".html", ".htm", ".xhtml")  # saved pages; a fetched page is told by its type
 # Below this the "main text" is a menu or a teaser, not an article worth citing.
 MIN_TEXT_CHARS = 150
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
@@ -91,6 +92,6 @@ def html_article(data: bytes | str, origin: str, opts: LoadOptions, *,
         return LoadError(origin, str(err))
 
 
-@register(".html", ".htm", ".xhtml")
+@register(*EXTENSIONS)
 def load_html(stream: IO[bytes], origin: str, opts: LoadOptions) -> Iterator[Item]:
     yield html_article(read_capped(stream, origin, opts.max_file_bytes), origin, opts)
