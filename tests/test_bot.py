@@ -27,9 +27,8 @@ from newsqa.cli import main as cli_main
 from newsqa.config import Settings
 from newsqa.engine import Engine
 from newsqa.types import Citation
-from newsqa_bot import ingest as bot_ingest
 from newsqa_bot.app import main as bot_main
-from newsqa_bot.client import NewsqaBot
+from newsqa_bot.bot import NewsqaBot
 from newsqa_bot.config import BotConfig
 from newsqa_bot.feedback import export_jsonl
 from newsqa_bot.limits import RateLimiter, Slots
@@ -215,11 +214,22 @@ def test_filters_private_and_bad_date(h: Harness) -> None:
     names = [f["name"] for f in embed_of(only_rt)["fields"]]
     assert names and all(" RT · " in n for n in names)
     bad = h.answered(h.command("ask", question=LAVROV, since="someday", user_id=1005))
-    assert bad.original is None  # public "thinking" placeholder removed ...
-    assert bad.followups[0]["flags"] == 64  # ... and the error shown only to the user
-    assert "since: 'someday' is not a date" in bad.followups[0]["content"]
+    assert bad.ack_type == 4 and not bad.followups  # refused before any public "thinking" ...
+    assert bad.original["flags"] == 64  # ... and the error shown only to the user
+    assert "since: not a date: 'someday'" in bad.original["content"]  # the CLI's parser
     unknown = h.answered(h.command("ask", question=LAVROV, source="bbc", user_id=1005))
     assert "unknown source 'bbc'" in unknown.followups[0]["content"]
+
+
+def test_as_of_reads_time_words_against_that_day(h: Harness) -> None:
+    week = "What did Lavrov demand this week?"
+    then = h.answered(h.command("search", query=week, as_of="2016-11-02", user_id=1023))
+    assert RT_ID in cited_ids(embed_of(then))
+    later = h.answered(h.command("search", query=week, as_of="2017-03", user_id=1023))
+    assert RT_ID not in cited_ids(embed_of(later))
+    bad = h.answered(h.command("search", query=week, as_of="soon", user_id=1023))
+    assert bad.ephemeral and not bad.followups
+    assert bad.original["content"] == "as_of: not a date: 'soon' (use YYYY-MM-DD)"
 
 
 def test_source_autocomplete(h: Harness) -> None:
@@ -318,7 +328,7 @@ def test_search_article_stats(h: Harness) -> None:
 
 
 def test_ingest_admin_only(h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bot_ingest, "PROGRESS_EVERY", 0.05)  # see the progress edits
+    monkeypatch.setattr(h.bot.get_cog("Ingest"), "progress_every", 0.05)  # see the edits
     records = jsonl_records(Path(__file__).parent.parent / "src/newsqa/sample_archive"
                             / "kremlin-2016.jsonl")
     body = "".join(json.dumps(r) + "\n" for r in records[100:102]).encode()

@@ -20,4 +20,5 @@ def test_wheel_has_newsqa_bot_and_no_top_level_bot(tmp_path: Path) -> None:
     top = {name.split("/")[0] for name in names}
     assert "bot" not in top and "bot.py" not in top
     assert {"newsqa", "newsqa_bot"} <= top
-    assert "newsqa_bot/__main__.py" in names
+    assert {"newsqa_bot/__main__.py", "newsqa_bot/bot.py", "newsqa_bot/cogs/ask.py",
+            "newsqa_bot/cogs/utils/interactions.py"} <= set(names)

@@ -1,1 +1,1 @@
-"""The newsqa Discord bot: slash commands over the engine (see README "Discord bot")."""
+"""The newsqa Discord bot: slash commands over the engine (layout: bot/README.md)."""

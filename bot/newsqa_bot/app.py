@@ -25,7 +25,7 @@ log = logging.getLogger("newsqa.bot")
 
 async def serve(engine: Engine, config: BotConfig, *, sync: bool = False) -> None:
     """Log in, optionally sync the commands, and run until closed."""
-    from .client import NewsqaBot
+    from .bot import NewsqaBot
 
     async with NewsqaBot(engine, config, sync=sync) as bot:
         await bot.start(config.token)

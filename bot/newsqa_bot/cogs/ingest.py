@@ -10,27 +10,28 @@ from __future__ import annotations
 import asyncio
 import re
 import tempfile
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 import aiohttp
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 from newsqa.errors import NewsqaError
 from newsqa.ingest.ingestor import Progress
 from newsqa.ingest.loaders import format_of, supported_extensions
 from newsqa.types import IngestReport
 
-from . import render
-from .client import Refused, defer, finish
+from .. import render
+from .utils.interactions import Refused, defer, finish, guard
 
 if TYPE_CHECKING:
-    from .client import NewsqaBot
+    from ..bot import NewsqaBot
 
 KINDS = "a file newsqa reads (.jsonl, .json, .csv, .txt, .html, RSS…)"
-PROGRESS_EVERY = 2.0  # seconds between edits of the progress message
 _SAFE = re.compile(r"[^\w.-]+")
 
 
@@ -90,58 +91,76 @@ def summary_text(name: str, r: IngestReport) -> str:
     return render.text("\n".join(lines))
 
 
-async def run_ingest(bot: NewsqaBot, interaction: discord.Interaction, path: Path,
-                     name: str) -> None:
-    """Ingest ``path`` on the pool, editing the progress message until the report is in."""
-    latest: list[Progress] = []
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    job = asyncio.ensure_future(bot.call(bot.engine.ingest, [path], progress=latest.append))
-    while not job.done():
-        await asyncio.wait([job], timeout=PROGRESS_EVERY)
-        if not job.done():
-            await finish(interaction, content=progress_text(
-                name, latest[-1] if latest else None, loop.time() - started))
-    report = job.result()
-    bot.forget_stats()
-    await finish(interaction, content=summary_text(name, report))
+class Ingest(commands.Cog):
+    """/ingest and the one background ingest it may be running."""
 
+    progress_every = 2.0  # seconds between edits of the progress message
 
-def register(bot: NewsqaBot) -> None:
-    @bot.tree.command(name="ingest", description="Add articles to the archive (admins only).")
+    def __init__(self, bot: NewsqaBot) -> None:
+        self.bot = bot
+        self.lock = asyncio.Lock()
+
+    @app_commands.command(name="ingest", description="Add articles to the archive (admins only).")
     @app_commands.describe(url=f"Link to {KINDS}", attachment=f"Upload of {KINDS}")
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
-    async def ingest(interaction: discord.Interaction, url: str | None = None,
+    async def ingest(self, interaction: discord.Interaction, url: str | None = None,
                      attachment: discord.Attachment | None = None) -> None:
-        async with bot.guard(interaction):
-            if not allowed(interaction, bot.config.ingest_roles):
+        async with guard(interaction):
+            roles = self.bot.config.ingest_roles
+            if not allowed(interaction, roles):
                 raise Refused("Only members with the Manage Server permission"
-                              + (" or an ingest role" if bot.config.ingest_roles else "")
+                              + (" or an ingest role" if roles else "")
                               + " can add to the archive.")
             if (url is None) == (attachment is None):
                 raise NewsqaError("give either a url or an attachment (one of them)")
-            if bot.ingest_lock.locked():
+            if self.lock.locked():
                 raise Refused("An ingest is already running; try again when it has finished.")
-            limit = bot.config.max_upload_bytes
+            limit = self.bot.config.max_upload_bytes
             name = attachment.filename if attachment else unquote(urlparse(url).path) or url
             local = check_file(name, attachment.size if attachment else None, limit)
-            await bot.ingest_lock.acquire()  # released by the background job
+            await self.lock.acquire()  # released when the background job ends
             try:
                 await defer(interaction, ephemeral=False)
                 data = await attachment.read() if attachment else await download(url, limit)
             except BaseException:
-                bot.ingest_lock.release()
+                self.lock.release()
                 raise
-            bot.spawn(_background(bot, interaction, local, data))
+            job = self.ingest_upload(interaction, local, data)
+            self.bot.spawn(self.background(interaction, job))
 
-    async def _background(bot: NewsqaBot, interaction: discord.Interaction, local: str,
-                          data: bytes) -> None:
+    async def background(self, interaction: discord.Interaction,
+                         job: Coroutine[Any, Any, None]) -> None:
         try:
-            async with bot.guard(interaction):
-                with tempfile.TemporaryDirectory(prefix="newsqa-bot-") as tmp:
-                    path = Path(tmp) / local
-                    path.write_bytes(data)
-                    await run_ingest(bot, interaction, path, local)
+            async with guard(interaction):
+                await job
         finally:
-            bot.ingest_lock.release()
+            self.lock.release()
+
+    async def ingest_upload(self, interaction: discord.Interaction, name: str,
+                            data: bytes) -> None:
+        with tempfile.TemporaryDirectory(prefix="newsqa-bot-") as tmp:
+            path = Path(tmp) / name
+            path.write_bytes(data)
+            await self.run_ingest(interaction, name, [path])
+
+    async def run_ingest(self, interaction: discord.Interaction, name: str,
+                         inputs: list[str | Path]) -> None:
+        """Ingest on the pool, editing the progress message until the report is in."""
+        latest: list[Progress] = []
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        job = asyncio.ensure_future(self.bot.call(self.bot.engine.ingest, inputs,
+                                                  progress=latest.append))
+        while not job.done():
+            await asyncio.wait([job], timeout=self.progress_every)
+            if not job.done():
+                await finish(interaction, content=progress_text(
+                    name, latest[-1] if latest else None, loop.time() - started))
+        report = job.result()
+        self.bot.forget_stats()
+        await finish(interaction, content=summary_text(name, report))
+
+
+async def setup(bot: NewsqaBot) -> None:
+    await bot.add_cog(Ingest(bot))

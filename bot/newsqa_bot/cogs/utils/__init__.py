@@ -1,0 +1,1 @@
+"""What the cogs share (``interactions``); no cog imports another."""
