@@ -120,6 +120,7 @@ class FakeDiscord:
         self.payloads: list[dict[str, Any]] = []  # every message body the bot sent
         self.violations: list[str] = []
         self.files: dict[str, bytes] = {}
+        self.file_requests: list[str] = []  # names of hosted files that were fetched
         self.identified = asyncio.Event()
         self.sockets: list[web.WebSocketResponse] = []
         self.heartbeats = 0
@@ -325,6 +326,7 @@ class FakeDiscord:
                                            "content_type": "text/plain"}}}
 
     async def get_file(self, request: web.Request) -> web.Response:
+        self.file_requests.append(request.match_info["name"])
         return web.Response(body=self.files[request.match_info["name"]])
 
     # --- REST: interaction responses ------------------------------------------------------

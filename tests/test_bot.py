@@ -349,14 +349,34 @@ def test_ingest_admin_only(h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
                for p in h.fake.payloads)
     assert rec.original["flags"] == 0
     assert h.bot.engine.article(records[100]["id"]).title == records[100]["title"]
+    monkeypatch.setattr(h.bot.engine.settings, "allow_private_urls", True)  # the fake's host
     again = h.command("ingest", url=f"http://127.0.0.1:{h.fake.port}/files/new.jsonl",
                       user_id=1015, admin=True)  # same file by URL: nothing changes
     h.wait(again, lambda r: "✅" in ((r.original or {}).get("content") or ""), timeout=60)
     assert "2 unchanged" in again.original["content"]
     ftp = h.command("ingest", url="ftp://example.org/a.jsonl", user_id=1015, admin=True)
     h.answered(ftp)
-    assert "not an http(s) URL" in ftp.followups[0]["content"] and ftp.followups[0]["flags"]
+    assert "only http and https" in ftp.followups[0]["content"] and ftp.followups[0]["flags"]
     h.bot.engine.remove([records[100]["id"], records[101]["id"]])  # back to 22 for others
+
+
+def test_ingest_url_of_a_private_address_is_refused(h: Harness) -> None:
+    """/ingest url goes through the engine's URL guard: loopback is refused while
+    ``allow_private_urls`` is off, in one message, and nothing is fetched or stored."""
+    assert not h.bot.engine.settings.allow_private_urls
+    body = json.dumps({**EVERYONE_RECORD, "id": "private-url-test"}).encode() + b"\n"
+    h.fake.attachment("private.jsonl", body)  # served by the fake on 127.0.0.1
+    before = h.bot.engine.stats()["articles"]
+    rec = h.answered(h.command("ingest", url=f"http://127.0.0.1:{h.fake.port}/files/"
+                               "private.jsonl", user_id=1022, admin=True))
+    h.answered(h.command("stats", user_id=1022))  # the bot has caught up
+    assert rec.original is None and len(rec.followups) == 1  # no public message left
+    msg = rec.followups[0]
+    assert msg["flags"] == 64 and "not a public address" in msg["content"]
+    assert "NEWSQA_ALLOW_PRIVATE_URLS" in msg["content"] and "error id" not in msg["content"]
+    assert "private.jsonl" not in h.fake.file_requests
+    assert h.bot.engine.stats()["articles"] == before
+    assert h.bot.engine.catalog.get("private-url-test") is None
 
 
 def test_rate_limit_and_busy(h: Harness) -> None:

@@ -1,8 +1,11 @@
 """/ingest: admins add a file (attachment or URL) to the archive from Discord.
 
-The file is checked (type, size) before anything is downloaded in full, then ingested in
-the background by the engine while a progress message is edited every few seconds; the
-interaction itself is answered at once.  One ingest runs at a time.
+An upload is checked (type, size) before it is read; a URL is checked by the engine's URL
+guard (http(s) only, no private addresses unless ``allow_private_urls``) before anything is
+fetched, and is then fetched by :meth:`newsqa.engine.Engine.ingest` itself, which checks
+every redirect again and caps the size.  The ingest runs in the background while a public
+progress message is edited every few seconds; the interaction is answered at once.  One
+ingest runs at a time.
 """
 
 from __future__ import annotations
@@ -13,16 +16,14 @@ import tempfile
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlparse
 
-import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from newsqa.errors import NewsqaError
 from newsqa.ingest.ingestor import Progress
-from newsqa.ingest.loaders import format_of, supported_extensions
+from newsqa.ingest.loaders import LoadOptions, format_of, supported_extensions
 from newsqa.types import IngestReport
 
 from .. import render
@@ -46,33 +47,16 @@ def allowed(interaction: discord.Interaction, roles: list[str]) -> bool:
     return any(str(r.id) in wanted or r.name.lower() in wanted for r in member.roles)
 
 
-def check_file(name: str, size: int | None, limit: int) -> str:
+def check_file(name: str, size: int, limit: int) -> str:
     """A safe local file name for an upload, or a one-line refusal naming the problem."""
     ext, _gz = format_of(Path(name))
     kinds = supported_extensions()
     if ext not in kinds:
         raise NewsqaError(f"{name!r} is not a supported type; send one of "
                           f"{', '.join(kinds)} (optionally .gz)")
-    if size is not None and size > limit:
+    if size > limit:
         raise NewsqaError(f"{name!r} is {size / 1e6:.1f} MB; the limit is {limit / 1e6:.0f} MB")
     return _SAFE.sub("_", Path(name).name).lstrip(".") or "upload" + ext
-
-
-async def download(url: str, limit: int) -> bytes:
-    """GET ``url`` (http/https only), refusing bodies over ``limit`` bytes."""
-    if urlparse(url).scheme not in ("http", "https"):
-        raise NewsqaError(f"not an http(s) URL: {url!r}")
-    timeout = aiohttp.ClientTimeout(total=60)
-    async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as resp:
-        if resp.status != 200:
-            raise NewsqaError(f"could not fetch {url} (HTTP {resp.status})")
-        if (resp.content_length or 0) > limit:
-            raise NewsqaError(f"{url} is {resp.content_length / 1e6:.1f} MB; the limit is "
-                              f"{limit / 1e6:.0f} MB")
-        data = await resp.content.read(limit + 1)
-        if len(data) > limit:
-            raise NewsqaError(f"{url} is larger than the {limit / 1e6:.0f} MB limit")
-        return data
 
 
 def progress_text(name: str, state: Progress | None, seconds: float) -> str:
@@ -101,7 +85,8 @@ class Ingest(commands.Cog):
         self.lock = asyncio.Lock()
 
     @app_commands.command(name="ingest", description="Add articles to the archive (admins only).")
-    @app_commands.describe(url=f"Link to {KINDS}", attachment=f"Upload of {KINDS}")
+    @app_commands.describe(url=f"Link to an article page, a feed or {KINDS}",
+                           attachment=f"Upload of {KINDS}")
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def ingest(self, interaction: discord.Interaction, url: str | None = None,
@@ -116,17 +101,21 @@ class Ingest(commands.Cog):
                 raise NewsqaError("give either a url or an attachment (one of them)")
             if self.lock.locked():
                 raise Refused("An ingest is already running; try again when it has finished.")
-            limit = self.bot.config.max_upload_bytes
-            name = attachment.filename if attachment else unquote(urlparse(url).path) or url
-            local = check_file(name, attachment.size if attachment else None, limit)
+            if attachment is not None:
+                name = check_file(attachment.filename, attachment.size,
+                                  self.bot.config.max_upload_bytes)
             await self.lock.acquire()  # released when the background job ends
             try:
                 await defer(interaction, ephemeral=False)
-                data = await attachment.read() if attachment else await download(url, limit)
+                if attachment is not None:
+                    job = self.ingest_upload(interaction, name, await attachment.read())
+                else:
+                    url = url.strip()
+                    await self.bot.call(self.bot.engine.check_url, url)
+                    job = self.run_ingest(interaction, url, [url])
             except BaseException:
                 self.lock.release()
                 raise
-            job = self.ingest_upload(interaction, local, data)
             self.bot.spawn(self.background(interaction, job))
 
     async def background(self, interaction: discord.Interaction,
@@ -148,10 +137,11 @@ class Ingest(commands.Cog):
                          inputs: list[str | Path]) -> None:
         """Ingest on the pool, editing the progress message until the report is in."""
         latest: list[Progress] = []
+        options = LoadOptions(max_url_bytes=self.bot.config.max_upload_bytes)
         loop = asyncio.get_running_loop()
         started = loop.time()
         job = asyncio.ensure_future(self.bot.call(self.bot.engine.ingest, inputs,
-                                                  progress=latest.append))
+                                                  options=options, progress=latest.append))
         while not job.done():
             await asyncio.wait([job], timeout=self.progress_every)
             if not job.done():
