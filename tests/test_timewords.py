@@ -72,6 +72,7 @@ PHRASINGS = [
     ("What did the Mail on Sunday report?", None, None, False),
     ("Are prices higher than they were a year ago?", None, None, False),
     ("Which team won the 2016 World Series?", None, None, False),
+    ("Who had the most nominations for the 2016 Emmy Awards?", None, None, False),
     ("What did the January 6 committee find?", None, None, False),
     ("Which companies plan to merge in 2018?", None, None, False),
     ("Will the rocket launch early next month?", None, None, False),

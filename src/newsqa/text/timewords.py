@@ -170,7 +170,6 @@ class TimeFrame:
     until: date | None = None
     recency: bool = False
     slack: bool = True  # allow REPORT_SLACK_DAYS after ``until`` (not for "before X")
-    explicit_as_of: bool = False
     relative: bool = False  # some bound was read against as_of: soft, and capped at as_of
     phrases: list[str] = field(default_factory=list)
     query: str = ""  # the question without the matched phrases, for retrieval
@@ -523,9 +522,8 @@ def reads_as_statement(text: str) -> bool:
 
 def parse_time(question: str, as_of: date | None = None) -> TimeFrame:
     """Read the time frame of ``question`` relative to ``as_of`` (default: today)."""
-    explicit = as_of is not None
     as_of = as_of or date.today()
-    frame = TimeFrame(as_of=as_of, explicit_as_of=explicit, query=question)
+    frame = TimeFrame(as_of=as_of, query=question)
     if reads_as_statement(question):
         return frame
     found = _periods(question, as_of)
@@ -572,9 +570,9 @@ def _periods(text: str, as_of: date) -> list[_Found]:
         else:
             out.append(_Found(start, end, first, last, relative))
 
-    def date_of(m: re.Match, group: str = "date") -> tuple[Period, str] | None:
-        got = _read_form(m[group], as_of)
-        if got is None or (got[1] == "year" and not _is_year_use(text, m.end())):
+    def date_of(m: re.Match) -> tuple[Period, str] | None:
+        got = _read_form(m["date"], as_of)
+        if got is None or (got[1] == "year" and _year_modifies(text, m)):
             return None
         return _modified(m["mod"], got[0]), got[1]
 
@@ -654,11 +652,15 @@ def _ends_clause(text: str, end: int) -> bool:
     return bool(re.match(r"\s*(?:$|[?!.,;:)])", text[end:]))
 
 
-def _is_year_use(text: str, end: int) -> bool:
-    """A 4-digit number is a year unless it is a count ("2000 people") or a measure."""
-    after = text[end:end + 12].lower()
-    return not re.match(r"\s*(?:people|troops|soldiers|dead|killed|km|kilometres|miles|"
-                        r"tons|tonnes|dollars|euros|members|votes|cases|%|percent)", after)
+def _year_modifies(text: str, m: re.Match) -> bool:
+    """A year (or a number) that belongs to what follows it, not to when: "for the 2022 Emmy
+    Awards", "in 2016 World Series games", "of the 2000 people", "over 2000 km"."""
+    after = text[m.end():]
+    return bool(re.search(r"\bthe\s+$", text[:m.start("date")], re.I)
+                or re.match(r"\s+(?-i:[A-Z])", after)
+                or re.match(r"\s*(?:people|troops|soldiers|dead|killed|km|kilometres|miles|"
+                            r"tons|tonnes|dollars|euros|members|votes|cases|%|percent)",
+                            after, re.I))
 
 
 def _strip(text: str, spans: list[tuple[int, int]]) -> str:
