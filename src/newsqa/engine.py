@@ -196,7 +196,7 @@ class Engine:
         return list(dict.fromkeys(out))
 
     def time_frame(self, query: str, as_of: date | None = None):  # -> TimeFrame
-        """The time words of ``query`` read against ``as_of`` (default today); timeparse.py."""
+        """The time words of ``query`` read against ``as_of`` (default today); timewords.py."""
         from newsqa.text.timewords import parse_time
 
         return parse_time(query, as_of)
@@ -205,15 +205,16 @@ class Engine:
                as_of: date | None = None, frame=None) -> list[Passage]:
         """The top passages for ``query`` (at most ``max_per_article`` per article).
 
-        Time words in the query ("last October", "this week", "latest") narrow ``filters``
-        relative to ``as_of`` and are left out of the text that is matched.
+        Time words in the query ("in 2019", "this week", "latest"), read against ``as_of``,
+        narrow or reorder the result and are left out of the text that is matched; ``filters``
+        (the user's ``--since``/``--until``/sources) always hold.  When nothing on the topic
+        lies inside the words' period, passages from all dates come back and
+        :meth:`compose` says so.
         """
         self._require_index()
         if not query.strip():
             raise NewsqaError("empty query")
         frame = frame or self.time_frame(query, as_of)
-        if frame.found:
-            filters = frame.filters(filters)
         return self.retriever.search(frame.query, k or self.settings.k, filters, frame=frame)
 
     def resolve(self, question: str, history: list[Turn] | None = None) -> Resolution:
@@ -261,7 +262,7 @@ class Engine:
 
         Extractive by default; with ``settings.llm`` a generated answer whose sentences were
         each checked against their excerpt (generative.py).  When the question named a time
-        frame, the answer says which one it used.
+        frame, the answer says which one it used, or that nothing cited lies inside it.
         """
         from newsqa.answer.verify import verify_answer
 
@@ -275,7 +276,7 @@ class Engine:
         answer.question = question
         answer = verify_answer(answer, self.catalog, self.embedder)
         if frame is not None and frame.found and not answer.abstained:
-            note = frame.describe()
+            note = frame.note(c.date for c in answer.citations)
             answer.notes.append(note)
             answer.answer = f"{note}: {answer.answer}"
         return answer

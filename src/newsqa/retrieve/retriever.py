@@ -2,9 +2,10 @@
 
 Two retrievers find candidates: dense search in Chroma (meaning) and BM25 over the same chunks
 (names, numbers, rare words).  Their rankings are fused by reciprocal rank fusion, which needs
-no score calibration between the two; the best fused candidates are reranked (rerank.py), a
-recency prior applies when the question asks for the latest news, and the result is
-diversified so that one long article cannot fill every slot (``max_per_article``).
+no score calibration between the two; the best fused candidates are reranked (rerank.py), the
+question's time frame is applied (text/timewords.py: a hard frame keeps what lies inside it
+when that is on the topic, a soft one and "latest" reorder), and the result is diversified so
+that one long article cannot fill every slot (``max_per_article``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from newsqa.index.catalog import Catalog
 from newsqa.index.embedder import Embedder
 from newsqa.index.lexical import LexicalIndex
 from newsqa.index.store import ChunkStore
-from newsqa.text.timewords import TimeFrame, recency_boost
+from newsqa.text.timewords import TimeFrame, rank_by_time
 from newsqa.types import Filters, Passage
 
 Mode = Literal["dense", "lexical", "hybrid"]
@@ -60,6 +61,16 @@ def rrf(rankings: list[tuple[list[str], float]], k: int) -> dict[str, float]:
         for rank, cid in enumerate(ids, 1):
             fused[cid] = fused.get(cid, 0.0) + weight / (k + rank)
     return fused
+
+
+def merge(*lists: list[Passage]) -> list[Passage]:
+    """Candidate lists of one query (in and out of a time frame) as one, best score first."""
+    best: dict[str, Passage] = {}
+    for ps in lists:
+        for p in ps:
+            if p.chunk_id not in best or p.score > best[p.chunk_id].score:
+                best[p.chunk_id] = p
+    return sorted(best.values(), key=lambda p: -p.score)
 
 
 def diversify(passages: list[Passage], k: int, per_article: int) -> list[Passage]:
@@ -117,13 +128,23 @@ class Retriever:
     def search(self, query: str, k: int, filters: Filters | None = None, *,
                frame: TimeFrame | None = None, mode: Mode = "hybrid",
                rerank: bool = True) -> list[Passage]:
-        """Top ``k`` passages for ``query`` within ``filters`` (and the question's time frame)."""
+        """Top ``k`` passages for ``query`` within ``filters`` and the question's time frame.
+
+        ``filters`` always hold.  A frame's period is searched on its own and across all
+        dates, so that the reranked pool holds the best of both: the frame then decides
+        between them (see ``rank_by_time``), and a guessed frame never empties the result.
+        """
         if self.store.count() == 0:
             return []
         n = max(self.settings.candidates, k * 3)
-        cands = self.candidates(query, n, filters, mode)
+        if frame is not None and frame.found:
+            cands = self.candidates(query, n, frame.cap(filters), mode)
+            if frame.has_period:
+                cands = merge(self.candidates(query, n, frame.filters(filters), mode), cands)
+        else:
+            cands = self.candidates(query, n, filters, mode)
         if rerank and self.reranker is not None and cands:
             cands = self.reranker.rerank(query, cands)
-        if frame is not None and frame.recency and cands:
-            cands = recency_boost(cands, frame)
+        if frame is not None and frame.found:
+            cands = rank_by_time(cands, frame)
         return diversify(cands, k, self.settings.max_per_article)
