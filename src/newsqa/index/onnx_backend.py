@@ -1,14 +1,14 @@
 """An int8 ONNX Runtime backend for the embedder (``Settings.embed_backend = "onnx-int8"``).
 
-sentence-transformers 6.2 cannot install its ``[onnx]`` extra here (optimum-onnx pins an older
-transformers), so the model is exported with ``torch.onnx.export`` (eager attention, so that
+sentence-transformers 6.2's ``[onnx]`` extra cannot be installed with it (optimum-onnx pins an
+older transformers), so the model is exported with ``torch.onnx.export`` (eager attention, so that
 the graph has the pattern onnxruntime's BERT optimizer recognises), the optimizer fuses
 embeddings + LayerNorm, each layer's attention, bias + GELU and residual + LayerNorm into
 single kernels, and onnxruntime's ``quantize_dynamic`` turns the fused graph's matrix products
-into int8 (VNNI) ones.  Fusion is what makes int8 pay: unfused, int8 ran at ~11k tokens/s on
-this VM's 2 cores; fused, ~15k, against ~6k for fp32 torch (README, Speed and scale).
+into int8 (VNNI) ones.  Fusion is what makes int8 pay: on 2 AVX-512 VNNI cores, unfused int8
+runs at ~11k tokens/s, fused ~15k, fp32 torch ~6k (docs/benchmarks.md).
 ``per_channel=True`` matters: the default per-tensor scales drop the cosine to the fp32
-vectors to ~0.93 (MODELS.md), per-channel keeps ~0.985.  ``reduce_range`` (7-bit weights) is
+vectors to ~0.93, per-channel keeps ~0.985.  ``reduce_range`` (7-bit weights) is
 only needed where the CPU lacks VNNI and its 16-bit accumulators could saturate.
 The export happens once per model and is cached on disk; later processes only load it, and
 they need neither torch nor sentence-transformers: the tokenizer is read from the model's
