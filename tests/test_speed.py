@@ -32,6 +32,7 @@ def torch_embedder() -> Embedder:
     return Embedder(backend="torch")
 
 
+@pytest.mark.slow
 def test_encode_matches_sentence_transformers_in_input_order(torch_embedder):
     """Length-sorted batching must hand vectors back in the caller's order."""
     ours = torch_embedder.encode(TEXTS)
@@ -130,6 +131,7 @@ def ingest_contents(index: Path, archive: Path, pipelined: bool) -> tuple:
             dups)
 
 
+@pytest.mark.slow
 def test_pipelined_ingest_equals_sequential(tmp_path):
     archive = archive_with_repeats(tmp_path)
     seq = ingest_contents(tmp_path / "seq", archive, pipelined=False)
@@ -144,6 +146,7 @@ def test_pipelined_ingest_equals_sequential(tmp_path):
     assert pipe[6] == seq[6] and [d[0] for d in seq[6]] == ["kremlin-copy"]
 
 
+@pytest.mark.slow
 def test_post_filtered_search_equals_chromas_where_at_every_selectivity(tmp_path):
     """The over-fetch-and-filter path must give exactly what Chroma's ``where`` gives.
 
@@ -228,6 +231,7 @@ def test_post_filtered_search_equals_chromas_where_at_every_selectivity(tmp_path
     assert store_mod.POST_FILTER_FACTORS[0] * 20 < 2000  # the test really over-fetches
 
 
+@pytest.mark.slow
 def test_upsert_splits_batches_larger_than_chromas_limit(tmp_path):
     """A batch of long articles can exceed Chroma's 5,461-row limit; the store splits it."""
     from newsqa.index.store import ChunkStore, make_client
