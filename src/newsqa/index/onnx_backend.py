@@ -210,8 +210,8 @@ class OnnxInt8Encoder:
         opts.intra_op_num_threads = threads or 0  # 0 = one per core
         opts.inter_op_num_threads = 1
         # Idle workers sleep instead of spinning: ingest chunks the next batch on the main
-        # thread while this session embeds, and on 2 cores spinning workers starve it
-        # (1,000 Kremlin articles: 19.6 s with spinning, 17.2 s without).
+        # thread while the ONNX Runtime session embeds, and on 2 cores spinning workers starve
+        # it (1,000 Kremlin articles: 19.6 s with spinning, 17.2 s without).
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(path), opts,
                                             providers=["CPUExecutionProvider"])
