@@ -43,6 +43,7 @@ def test_encode_matches_sentence_transformers_in_input_order(torch_embedder):
 
 
 @pytest.mark.skipif(not onnx_installed(), reason="onnx extra not installed")
+@pytest.mark.slow
 def test_onnx_int8_vectors_close_to_torch_and_rank_alike(torch_embedder):
     onnx = Embedder(backend="onnx-int8")
     a, b = torch_embedder.encode(TEXTS), onnx.encode(TEXTS)
@@ -66,6 +67,7 @@ def test_onnx_int8_vectors_close_to_torch_and_rank_alike(torch_embedder):
     assert float(onnx.encode([q])[0] @ fp32_q) < 0.9999
 
 
+@pytest.mark.slow
 def test_bf16_backend_is_within_rounding_of_fp32(torch_embedder):
     b = Embedder(backend="torch-bf16").encode(TEXTS)
     assert b.dtype == np.float32
