@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install -q --disable-pip-version-check
 
-.PHONY: setup demo test lint bench
+.PHONY: setup demo test test-fast lint docs bench
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -21,5 +21,13 @@ demo: setup
 test: setup
 	$(VENV)/bin/pytest -q
 
+# The quick loop: everything but the tests marked slow (whole-index builds, CLI subprocesses).
+test-fast: setup
+	$(VENV)/bin/pytest -q -m "not slow"
+
 lint: setup
 	$(VENV)/bin/ruff check .
+
+# docs/configuration.md is generated from newsqa.config.Settings (tests/test_docs.py checks it).
+docs: setup
+	$(PY) -m newsqa.config --markdown > docs/configuration.md

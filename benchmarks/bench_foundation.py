@@ -1,8 +1,9 @@
 """Foundation benchmark: ingest throughput on the sample archive and warm `ask` latency.
 
-Usage: python benchmarks/bench_foundation.py [--index DIR] [--repeats 3]
+Usage: python benchmarks/bench_foundation.py [--index DIR] [--repeats 3] [--questions FILE]
 Ingests the bundled sample archive into a fresh index (articles/s, chunks/s), then asks the
-dev questions (../shared/data/dev-eval/seed-qa.jsonl) `repeats` times in one warm process
+dev questions (``--questions``, default ../shared/data/dev-eval/seed-qa.jsonl from the
+repository root) `repeats` times in one warm process
 and prints p50/p95 latency.  Each repeat uses a fresh engine (model loaded, then warmed on an
 unrelated question) so the engine's sentence-vector memo never serves a repeated question:
 the figures are for questions the process has not seen.  Medians over repeats.
@@ -14,6 +15,7 @@ import argparse
 import json
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,7 +23,8 @@ from pathlib import Path
 from newsqa.config import Settings
 from newsqa.engine import Engine, sample_archive_path
 
-DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev-eval" / "seed-qa.jsonl"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import SEED_QA, read_questions  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -33,7 +36,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--index", type=Path, help="Reuse (or build) this index.")
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--questions", type=Path, default=DEV)
+    ap.add_argument("--questions", type=Path, default=SEED_QA,
+                    help="JSONL question set (default: %(default)s)")
     args = ap.parse_args()
 
     index = args.index or Path(tempfile.mkdtemp(prefix="newsqa-bench-"))
@@ -47,8 +51,9 @@ def main() -> None:
         result["ingest"] = {"articles": n, "chunks": report.chunks, "seconds": round(wall, 1),
                             "articles_per_s": round(n / wall, 2),
                             "chunks_per_s": round(report.chunks / wall, 2)}
-    questions = [json.loads(line)["question"] for line in args.questions.read_text().splitlines()
-                 if line.strip()]
+    questions = read_questions(args.questions)
+    if not questions:
+        sys.exit(f"no questions in {args.questions}")
     runs = []
     for _ in range(args.repeats):
         engine = Engine(Settings(index=index))

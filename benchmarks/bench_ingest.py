@@ -1,6 +1,6 @@
 """Ingest throughput: newsqa against the LangChain tutorial pipeline on the same archive slice.
 
-The tutorial pipeline is what the issue compares against: ``RecursiveCharacterTextSplitter``
+The baseline is the LangChain tutorial pipeline: ``RecursiveCharacterTextSplitter``
 (1000/200 characters), ``HuggingFaceEmbeddings`` with the same all-MiniLM-L6-v2 weights, and
 ``Chroma.from_documents``.  Every pipeline run is a fresh subprocess (so peak RSS is its own),
 runs are interleaved (baseline, newsqa, ...) ``--repeats`` times, and medians are reported:
@@ -199,7 +199,8 @@ def driver(args) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--archive", default=str(ARCHIVE))
+    ap.add_argument("--archive", default=str(ARCHIVE),
+                    help="JSONL archive to slice (default: %(default)s)")
     ap.add_argument("--start", type=int, default=2000, help="first line of the slice")
     ap.add_argument("--articles", type=int, default=200)
     ap.add_argument("--repeats", type=int, default=3)

@@ -5,7 +5,7 @@ cuts them; only ``Embedder._forward`` (the model) is timed, interleaved over
 ``--repeats`` rounds, median reported.  The FLOP ceiling is the fp32 matmul rate of these
 cores / 21.2 MFLOP per token (bench_ingest.py).  Cosines are against the fp32 vectors.
 
-  PYTHONPATH=src:. python benchmarks/bench_kernels.py --chunks 640 --repeats 3
+  PYTHONPATH=src:. python benchmarks/bench_kernels.py --chunks 640 --repeats 3 [--archive FILE]
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from bench_ingest import MFLOP_PER_TOKEN, matmul_gflops  # noqa: E402
 from common import ARCHIVE, archive_slice, machine, median, write_result  # noqa: E402
 
 
-def chunk_texts(n: int) -> list[str]:
-    """``n`` chunk texts (title + chunk, as ingest embeds them) from the scale archive."""
+def chunk_texts(n: int, archive: Path) -> list[str]:
+    """``n`` chunk texts (title + chunk, as ingest embeds them) from a JSONL archive."""
     from newsqa.index.embedder import Embedder
     from newsqa.ingest.chunker import Chunker
     from newsqa.ingest.ingestor import embed_text
@@ -32,7 +32,7 @@ def chunk_texts(n: int) -> list[str]:
     count = Embedder(backend="torch").count_tokens
     chunker = Chunker(count, 200, 0)
     texts: list[str] = []
-    for rec in archive_slice(ARCHIVE, 2000, 5000):
+    for rec in archive_slice(archive, 2000, 5000):
         art = article_from_record(rec, "bench")
         texts += [embed_text(art, c) for c in chunker.split(art)]
         if len(texts) >= n:
@@ -47,10 +47,12 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--backends", nargs="+", default=["torch", "torch-bf16", "onnx-int8"])
+    ap.add_argument("--archive", type=Path, default=ARCHIVE,
+                    help="JSONL archive the chunks come from (default: %(default)s)")
     args = ap.parse_args()
     from newsqa.index.embedder import Embedder
 
-    texts = chunk_texts(args.chunks)
+    texts = chunk_texts(args.chunks, args.archive)
     embs = {b: Embedder(backend=b, batch_size=args.batch) for b in args.backends}
     work = {b: list(e.batches(texts)) for b, e in embs.items()}
     tokens = int(sum(m.sum() for _, _, m in next(iter(work.values()))))

@@ -6,7 +6,7 @@ For each question, builds the real prompt (numbered excerpts from the index) and
 the model's reply, timing the first streamed token and the whole reply; then runs the full
 citation-checked answer and reports what the checks made of it.  For ``local`` the model
 load is timed separately.  Different questions per run, so llama.cpp's prompt cache only
-helps with the shared system-prompt prefix, as in a real session.
+helps with the shared system-prompt prefix, as it would for a user's new questions.
 """
 
 from __future__ import annotations

@@ -3,9 +3,11 @@
 Modes (run each with the worktree's sources first on PYTHONPATH):
 
   warm INDEX            ask/search p50/p95 in one warm process over a real index
-                        (``--chroma-url`` to go through a ``chroma run`` server instead)
+                        (``--chroma-url`` to go through a ``chroma run`` server instead;
+                        ``--questions`` names the question set)
   cold INDEX            wall time of ``newsqa ask`` / ``newsqa search`` in fresh processes
-  scale DIR --sizes ... store-only: synthetic vectors in a Chroma collection created exactly
+  scale DIR --sizes ... store-only: synthetic vectors (around real embeddings of
+                        ``--archive``'s chunks) in a Chroma collection created exactly
                         as newsqa creates it; the retriever's query (k=50, documents and
                         metadata included, with/without a date filter) timed at each size
   amplify SRC DST --articles N
@@ -34,18 +36,17 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
     ARCHIVE,
+    SEED_QA,
     archive_slice,
     dir_size,
     machine,
     median,
     pct,
+    read_questions,
     title_questions,
     write_result,
 )
 
-QUESTIONS = [json.loads(ln)["question"]
-             for ln in Path("/work/shared/data/dev-eval/seed-qa.jsonl").read_text().splitlines()
-             if ln.strip()] if Path("/work/shared/data/dev-eval/seed-qa.jsonl").exists() else []
 EXTRA = ["What did Putin say about the economy?", "Who met the President of France?",
          "What was agreed on gas supplies to Europe?", "When was the constitution amended?",
          "What did the Security Council discuss?", "Which awards were presented in the Kremlin?"]
@@ -77,7 +78,8 @@ def warm(args) -> dict:
     eng = Engine(settings)
     # Unseen questions: the engine memoises query vectors, so a repeat is warmer than a user's
     # new question; time with --repeats 1 and add --titles for a larger pool.
-    qs = (QUESTIONS + EXTRA + [q["question"] for q in title_questions(eng, args.titles)])
+    qs = (read_questions(Path(args.questions)) + EXTRA
+          + [q["question"] for q in title_questions(eng, args.titles)])
     qs = qs[: args.queries]
     eng.ask("warm-up: load the model and open the index")
     flt = Filters(since=args.since, until=args.until)
@@ -129,7 +131,7 @@ def cold(args) -> dict:
 
 
 # --- scale (store-only) ------------------------------------------------------------------
-def seed_vectors(n: int) -> tuple[np.ndarray, list[str]]:
+def seed_vectors(n: int, archive: Path) -> tuple[np.ndarray, list[str]]:
     """Real chunk embeddings (and texts) of ``n`` archive chunks: the synthetic data's centres."""
     from newsqa.index.embedder import Embedder
     from newsqa.ingest.chunker import Chunker
@@ -138,7 +140,7 @@ def seed_vectors(n: int) -> tuple[np.ndarray, list[str]]:
     emb = Embedder()
     chunker = Chunker(emb.count_tokens, 200, 40)
     texts: list[str] = []
-    for rec in archive_slice(ARCHIVE, 3000, 400):
+    for rec in archive_slice(archive, 3000, 400):
         texts += [c.text for c in chunker.split(article_from_record(rec, "bench"))]
         if len(texts) >= n:
             break
@@ -179,7 +181,7 @@ def scale(args) -> dict:
     store_mod.HNSW = {**store_mod.HNSW, "ef_construction": args.ef_construction}
 
     rng = np.random.default_rng(0)
-    centres, texts = seed_vectors(args.seed_chunks)
+    centres, texts = seed_vectors(args.seed_chunks, args.archive)
     client = make_client(Path(args.dir), None)
     store = ChunkStore(client, "bench", NoModel())
     sizes = sorted(args.sizes)
@@ -297,6 +299,8 @@ def main() -> None:
     w = sub.add_parser("warm")
     w.add_argument("index")
     w.add_argument("--chroma-url")
+    w.add_argument("--questions", default=str(SEED_QA),
+                   help="JSONL question set asked first (default: %(default)s)")
     w.add_argument("--backend", default="auto")
     w.add_argument("--queries", type=int, default=24)
     w.add_argument("--titles", type=int, default=0, help="add N article titles as questions")
@@ -309,6 +313,9 @@ def main() -> None:
     c.add_argument("--backends", nargs="+", default=["auto", "torch"])
     s = sub.add_parser("scale")
     s.add_argument("dir")
+    s.add_argument("--archive", type=Path, default=ARCHIVE,
+                   help="JSONL archive whose chunk embeddings seed the synthetic vectors"
+                   " (default: %(default)s)")
     s.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     s.add_argument("--batch", type=int, default=5000)
     s.add_argument("--seed-chunks", type=int, default=256)

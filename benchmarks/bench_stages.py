@@ -11,7 +11,8 @@ Stages: dense only, lexical (BM25) only, hybrid (RRF), hybrid + rerank.  Questio
 
 Run against an index of the full sample archive::
 
-    python benchmarks/bench_stages.py --index /tmp/sample-index --out stages.json
+    python benchmarks/bench_stages.py --index SAMPLE_INDEX --out stages.json \
+        [--questions SEED_QA.jsonl] [--negatives-file RGB.json]
 
 Ranking metrics are article level (deduplicated); ask latency is warm, per question.
 """
@@ -37,10 +38,8 @@ from newsqa.evaluation import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import title_questions  # noqa: E402
+from common import RGB, SEED_QA, title_questions  # noqa: E402
 
-SEED = Path("/work/shared/data/dev-eval/seed-qa.jsonl")
-RGB = Path("/work/shared/data/dev-eval/rgb/en_fact.json")
 STAGES = {
     "dense": {"mode": "dense", "rerank": False},
     "lexical": {"mode": "lexical", "rerank": False},
@@ -87,9 +86,13 @@ def run_answers(engine: Engine, qs: list[dict]) -> tuple[dict, list[dict]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index", type=Path, required=True)
-    ap.add_argument("--seed-qa", type=Path, default=SEED)
+    ap.add_argument("--questions", "--seed-qa", dest="seed_qa", type=Path, default=SEED_QA,
+                    help="JSONL question set with gold articles (default: %(default)s)")
     ap.add_argument("--titles", type=int, default=150)
     ap.add_argument("--negatives", type=int, default=100)
+    ap.add_argument("--negatives-file", type=Path, default=RGB,
+                    help="RGB-style JSON lines of questions the archive cannot answer"
+                    " (default: %(default)s)")
     ap.add_argument("--stages", default=",".join(STAGES))
     ap.add_argument("--out", type=Path)
     ap.add_argument("--answers-out", type=Path, help="per-question answers (JSONL)")
@@ -106,7 +109,7 @@ def main() -> None:
         print(name, json.dumps(report["stages"][name]), flush=True)
     answers = []
     for s, qs in [("seed", sets["seed"]),
-                  ("negatives", negative_questions(RGB, args.negatives))]:
+                  ("negatives", negative_questions(args.negatives_file, args.negatives))]:
         if qs:
             report["answers"][s], rows = run_answers(engine, qs)
             answers += rows

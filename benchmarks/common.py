@@ -17,8 +17,21 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
-ARCHIVE = Path(os.environ.get(
-    "NEWSQA_BENCH_ARCHIVE", "/work/shared/data/scale/kremlin-en-1999-2020.jsonl"))
+# Default data locations: ``../shared/data`` seen from the repository root, where the
+# evaluation sets and the larger archives sit next to a checkout.  Every script takes its
+# paths as options (``--archive``, ``--questions``, ...); these are only the defaults.
+DATA = ROOT.parent.parent / "shared" / "data"
+ARCHIVE = DATA / "scale" / "kremlin-en-1999-2020.jsonl"  # 10k Kremlin news items, 1999-2020
+SEED_QA = DATA / "dev-eval" / "seed-qa.jsonl"  # 18 questions with gold articles and evidence
+RGB = DATA / "dev-eval" / "rgb" / "en_fact.json"  # questions the sample archive cannot answer
+SAMPLE = DATA / "sample-archive"  # the sample archive's source files
+
+
+def read_questions(path: Path) -> list[str]:
+    """The ``question`` of every line of a JSONL question set ([] when the file is absent)."""
+    if not path.exists():
+        return []
+    return [json.loads(ln)["question"] for ln in path.read_text().splitlines() if ln.strip()]
 
 
 def archive_slice(path: Path, start: int, count: int) -> Iterator[dict[str, Any]]:

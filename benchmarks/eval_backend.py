@@ -4,7 +4,8 @@ int8 vectors are ~0.99 cosine to fp32 ones, which says little about ranking; thi
 the same small index with each backend (gold articles of the dev set plus distractors from
 the same sample files) and scores the dev questions with ``newsqa eval``'s metrics.
 
-  PYTHONPATH=src:. python benchmarks/eval_backend.py --distractors 80
+  PYTHONPATH=src:. python benchmarks/eval_backend.py --distractors 80 \
+      [--questions SEED_QA.jsonl] [--archive SAMPLE_DIR]
 """
 
 from __future__ import annotations
@@ -18,16 +19,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, write_result  # noqa: E402
-
-QUESTIONS = Path("/work/shared/data/dev-eval/seed-qa.jsonl")
-SAMPLE = Path("/work/shared/data/sample-archive")
+from common import SAMPLE, SEED_QA, machine, write_result  # noqa: E402
 
 
-def build_corpus(dest: Path, distractors: int) -> Path:
+def build_corpus(dest: Path, questions: Path, sample: Path, distractors: int) -> Path:
     """Gold articles of every question plus the first records of each sample file."""
-    gold = {d for ln in QUESTIONS.open() for d in json.loads(ln)["gold_doc_ids"]}
-    files = sorted(SAMPLE.glob("*.jsonl"))
+    gold = {d for ln in questions.open() if ln.strip() for d in json.loads(ln)["gold_doc_ids"]}
+    files = sorted(sample.glob("*.jsonl"))
     per_file = max(1, distractors // len(files))
     out = dest / "corpus.jsonl"
     with out.open("w") as fh:
@@ -45,6 +43,10 @@ def main() -> None:
     ap.add_argument("--distractors", type=int, default=80)
     ap.add_argument("--backends", nargs="+", default=["torch", "onnx-int8"])
     ap.add_argument("--k", type=int, default=10)
+    ap.add_argument("--questions", type=Path, default=SEED_QA,
+                    help="JSONL question set with gold_doc_ids (default: %(default)s)")
+    ap.add_argument("--archive", type=Path, default=SAMPLE,
+                    help="folder of JSONL files holding the gold articles (default: %(default)s)")
     args = ap.parse_args()
 
     from newsqa.config import Settings
@@ -52,8 +54,8 @@ def main() -> None:
     from newsqa.evaluation import load_questions, run_eval
 
     work = Path(tempfile.mkdtemp(prefix="newsqa-eval-"))
-    corpus = build_corpus(work, args.distractors)
-    questions = load_questions(QUESTIONS)
+    corpus = build_corpus(work, args.questions, args.archive, args.distractors)
+    questions = load_questions(args.questions)
     rows = {}
     for backend in args.backends:
         eng = Engine(Settings(index=work / backend, embed_backend=backend))

@@ -36,7 +36,7 @@ IDS = set(PUERTO_RICO + NAVALNY + DORIAN + SOLEIMANI + OTHERS)
 @functools.cache
 def subset_index() -> Path:
     """Directory of the built index (reused by every test of the process)."""
-    root = Path(tempfile.mkdtemp(prefix="newsqa-issue6-"))
+    root = Path(tempfile.mkdtemp(prefix="newsqa-subset-"))
     src, archive = sample_archive_path(), root / "archive"
     archive.mkdir()
     for name in (f"{RT}.txt", f"{RT}.txt.meta.json"):

@@ -8,10 +8,14 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from newsqa.cli.chat import run_json
 
 from .archive_subset import CLAIM, LEDE, RT, excerpt_number, make_engine, subset_index
 from .fake_openai import FakeOpenAI, Reply
+
+pytestmark = pytest.mark.slow  # CLI subprocesses and multi-turn scripts
 
 
 def newsqa(*args: str, stdin: str, env: dict | None = None):

@@ -16,6 +16,8 @@ from newsqa.engine import Engine
 
 from .conftest import RT_ID
 
+pytestmark = pytest.mark.slow  # starts a `chroma run` server
+
 
 def free_port() -> int:
     with socket.socket() as s:

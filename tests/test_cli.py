@@ -12,6 +12,8 @@ import pytest
 
 from .conftest import RT_ID
 
+pytestmark = pytest.mark.slow  # every test runs the CLI in a subprocess
+
 
 def newsqa(*args: str, env: dict | None = None, timeout: int = 300):
     return subprocess.run([sys.executable, "-m", "newsqa.cli", *args], capture_output=True,

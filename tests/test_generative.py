@@ -97,6 +97,7 @@ def test_question_the_archive_cannot_answer_never_reaches_the_model(llm_engine):
     assert answer.abstained and answer.citations == []
 
 
+@pytest.mark.slow
 def test_slow_endpoint_times_out_is_retried_then_falls_back(llm_engine):
     with FakeOpenAI(default=Reply("too late [1].", delay=3)) as srv:
         engine = llm_engine(srv, llm_timeout=0.5, llm_retries=1)

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from newsqa.config import Settings
 from newsqa.engine import Engine
 
@@ -85,6 +87,7 @@ def test_huge_and_empty_articles_fail_with_reasons(tmp_path):
     assert "too long" in reasons[f"{f}:1"] and reasons[f"{f}:3"] == "empty text"
 
 
+@pytest.mark.slow
 def test_sigkill_mid_ingest_then_rerun_completes_without_duplicates(tmp_path):
     archive = write_slice(tmp_path / "archive", {"kremlin-2016.jsonl": 40})
     index = tmp_path / "index"

@@ -32,6 +32,7 @@ def torch_embedder() -> Embedder:
     return Embedder(backend="torch")
 
 
+@pytest.mark.slow
 def test_encode_matches_sentence_transformers_in_input_order(torch_embedder):
     """Length-sorted batching must hand vectors back in the caller's order."""
     ours = torch_embedder.encode(TEXTS)
@@ -42,6 +43,7 @@ def test_encode_matches_sentence_transformers_in_input_order(torch_embedder):
 
 
 @pytest.mark.skipif(not onnx_installed(), reason="onnx extra not installed")
+@pytest.mark.slow
 def test_onnx_int8_vectors_close_to_torch_and_rank_alike(torch_embedder):
     onnx = Embedder(backend="onnx-int8")
     a, b = torch_embedder.encode(TEXTS), onnx.encode(TEXTS)
@@ -65,6 +67,7 @@ def test_onnx_int8_vectors_close_to_torch_and_rank_alike(torch_embedder):
     assert float(onnx.encode([q])[0] @ fp32_q) < 0.9999
 
 
+@pytest.mark.slow
 def test_bf16_backend_is_within_rounding_of_fp32(torch_embedder):
     b = Embedder(backend="torch-bf16").encode(TEXTS)
     assert b.dtype == np.float32
@@ -130,6 +133,7 @@ def ingest_contents(index: Path, archive: Path, pipelined: bool) -> tuple:
             dups)
 
 
+@pytest.mark.slow
 def test_pipelined_ingest_equals_sequential(tmp_path):
     archive = archive_with_repeats(tmp_path)
     seq = ingest_contents(tmp_path / "seq", archive, pipelined=False)
@@ -144,6 +148,7 @@ def test_pipelined_ingest_equals_sequential(tmp_path):
     assert pipe[6] == seq[6] and [d[0] for d in seq[6]] == ["kremlin-copy"]
 
 
+@pytest.mark.slow
 def test_post_filtered_search_equals_chromas_where_at_every_selectivity(tmp_path):
     """The over-fetch-and-filter path must give exactly what Chroma's ``where`` gives.
 
@@ -228,6 +233,7 @@ def test_post_filtered_search_equals_chromas_where_at_every_selectivity(tmp_path
     assert store_mod.POST_FILTER_FACTORS[0] * 20 < 2000  # the test really over-fetches
 
 
+@pytest.mark.slow
 def test_upsert_splits_batches_larger_than_chromas_limit(tmp_path):
     """A batch of long articles can exceed Chroma's 5,461-row limit; the store splits it."""
     from newsqa.index.store import ChunkStore, make_client

@@ -1,7 +1,7 @@
 """The data that flows through newsqa: articles in, passages and cited answers out.
 
 Plain dataclasses so every face (CLI, bot, JSON output, evaluation) serialises the same
-fields; ``to_dict`` gives the public JSON shape documented in the README.
+fields; ``to_dict`` gives the public JSON shape documented in docs/cli.md.
 """
 
 from __future__ import annotations

@@ -34,8 +34,9 @@ from newsqa.text.words import content_words, overlap, similar
 from newsqa.types import Answer, Passage
 
 MAX_EXCERPTS = 8
-# Lexical coverage of the claim's content words by its excerpt(s): enough on its own, or
-# enough together with embedding similarity (paraphrase).  Tuned on the sample archive.
+# Lexical coverage of the claim's content words by its excerpt(s): enough on its own (a claim
+# that reuses the excerpt's words), or enough together with embedding similarity (a
+# paraphrase, whose words differ but whose meaning the embedder finds close).
 LEX_STRONG, LEX_MIN, COS_MIN = 0.75, 0.5, 0.5
 
 _MARK = re.compile(r"\[\s*(?:excerpt\s*)?(\d+(?:\s*[,;]\s*\d+)*)\s*\]", re.IGNORECASE)

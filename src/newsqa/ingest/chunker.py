@@ -1,4 +1,4 @@
-"""Split article text into overlapping, sentence-aware chunks that fit the embedder's window.
+"""Split article text into sentence-aware chunks that fit the embedder's window.
 
 Sizes are counted in the embedder's own tokens (not characters), so no chunk is silently
 truncated by the model.  Offsets are exact: ``article.text[chunk.start:chunk.end] == chunk.text``.

