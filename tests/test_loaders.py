@@ -150,3 +150,16 @@ def test_date_options_are_iso_or_one_line_errors():
     assert parse_as_of_option("--as-of", None) is None
     with pytest.raises(NewsqaError, match=r"^--as-of: not a date: 'x' \(use YYYY-MM-DD\)$"):
         parse_as_of_option("--as-of", "x")
+
+
+def test_a_record_without_title_gets_the_url_slug_or_its_first_real_line():
+    from newsqa.ingest.loaders.records import article_from_record
+
+    body = "New York CNN —\n\n“Squid Game” is officially coming back. Netflix said so."
+    url = "https://www.cnn.com/2022/06/12/media/squid-game-season-2/index.html"
+    a = article_from_record({"text": body, "url": url}, "t")
+    assert a.title == "Squid game season 2"
+    b = article_from_record({"text": body, "url": "https://example.com/a/12345"}, "t")
+    assert b.title == "“Squid Game” is officially coming back."  # not the dateline
+    c = article_from_record({"text": body, "title": "Own headline", "url": url}, "t")
+    assert c.title == "Own headline"

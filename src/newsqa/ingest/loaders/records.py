@@ -33,6 +33,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\band\b|&)\s*")
 _BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
 _DOMAIN = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+$", re.IGNORECASE)
+# A dateline standing alone on the first line: "New York CNN Business —", "MOSCOW (Reuters) -".
+_DATELINE = re.compile(r"^[^.!?\n]{0,60}?\s*[—–-]{1,2}\s*$")
+_SLUG_WORD = re.compile(r"[a-z]+|\d+", re.IGNORECASE)
+TITLE_CHARS = 120
 
 
 def _pick(rec: Mapping[str, Any], field: str, field_map: Mapping[str, str]) -> Any:
@@ -66,6 +70,35 @@ def _authors(value: Any) -> list[str]:
         parts = [name] if isinstance(value, list) else _AUTHOR_SPLIT.split(_BY.sub("", name))
         out.extend(p.strip() for p in parts if p and p.strip())
     return out
+
+
+def slug_title(url: str | None) -> str | None:
+    """A headline from the URL's slug (``…/squid-game-season-2/index.html`` → "Squid game
+    season 2"): news sites put a human-written summary of the story there."""
+    if not url:
+        return None
+    path = re.sub(r"[?#].*$", "", url.split("://", 1)[-1]).split("/")[1:]
+    best: list[str] = []
+    for seg in path:
+        seg = re.sub(r"\.(?:s?html?|php|aspx?)$", "", seg, flags=re.IGNORECASE)
+        words = _SLUG_WORD.findall(seg) if "-" in seg or "_" in seg else []
+        if sum(w.isalpha() for w in words) >= 3 and len(words) > len(best):
+            best = words
+    return " ".join(best).capitalize()[:TITLE_CHARS] if best else None
+
+
+def fallback_title(text: str, url: str | None) -> str:
+    """The title of a record that has none: the URL's slug, else its first line that is not a
+    lone dateline (cut to a sentence).  Titles are shown in every citation and help match
+    questions, so "New York CNN —" would be a poor stand-in."""
+    slug = slug_title(url)
+    if slug:
+        return slug
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not _DATELINE.match(line):
+            return re.split(r"(?<=[.!?])\s", line, maxsplit=1)[0][:TITLE_CHARS]
+    return text.strip()[:TITLE_CHARS]
 
 
 def stable_id(url: str | None, text: str) -> str:
@@ -111,7 +144,7 @@ def article_from_record(
     art_id = _as_text(raw_id) if raw_id not in (None, "") else stable_id(url, text)
     return Article(
         id=art_id,
-        title=title or text.split("\n", 1)[0][:120],
+        title=title or fallback_title(text, url),
         text=text,
         date=date,
         url=url,
