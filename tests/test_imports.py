@@ -7,11 +7,9 @@ import still ties A to B; it only hides the cycle until the function runs).  Imp
 the submodule ``pkg.name`` when there is one, else to ``pkg``; importing a submodule is not an
 edge to its parent package (Python has always finished importing the parent first).
 
-One pattern is exempt, and only for the registries listed in ``REGISTRIES``: a registry that
-imports its plugin modules *inside a function* so that they register themselves, while each
-plugin imports the registry at module level.  Such a cycle cannot fail at import time (the
-registry module is complete before the function runs).  Every other cycle, and any cycle of
-module-level imports, fails the test.
+No cycle is exempt, not even a function-level one: a registry that fills itself by importing
+its plugins keeps them in a module of their own that the plugins import (as
+``newsqa.ingest.loaders.registry`` does for the format modules).
 """
 
 from __future__ import annotations
@@ -21,21 +19,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 TREES = [REPO / "src" / "newsqa", REPO / "bot"]
-
-# Registry module → its plugins (modules, or packages and everything under them) whose
-# function-level import by the registry is not counted: the registry imports them so that
-# they register themselves, and they import the registry back.
-REGISTRIES = {
-    # _register_formats() imports the format modules; each registers its extensions.
-    "newsqa.ingest.loaders": ("newsqa.ingest.loaders",),
-    # The client imports the command modules when it is built; each registers its commands.
-    "bot.client": ("bot.commands", "bot.followups", "bot.ingest"),
-}
-
-
-def is_plugin(registry: str, module: str) -> bool:
-    return any(module == p or module.startswith(p + ".") for p in REGISTRIES.get(registry, ()))
-
 
 def module_name(path: Path) -> str:
     """Dotted name of ``path``: its directory names up to the first one without __init__.py."""
@@ -207,8 +190,6 @@ def test_no_import_cycles_at_module_level():
 
 def test_no_import_cycles_counting_function_level_imports():
     graph = import_graph()
-    checked = {m: {t: f for t, f in edges.items() if not (f and is_plugin(m, t))}
-               for m, edges in graph.items()}
-    found = cycles(checked)
+    found = cycles(graph)
     assert not found, "import cycles (function-level imports count):\n  " + "\n  ".join(
-        describe(checked, c) for c in found)
+        describe(graph, c) for c in found)

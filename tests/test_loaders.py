@@ -163,3 +163,27 @@ def test_a_record_without_title_gets_the_url_slug_or_its_first_real_line():
     assert b.title == "“Squid Game” is officially coming back."  # not the dateline
     c = article_from_record({"text": body, "title": "Own headline", "url": url}, "t")
     assert c.title == "Own headline"
+
+
+def test_a_format_module_is_picked_up_without_being_named(tmp_path, monkeypatch):
+    """A new module in the loaders package registers itself: no list of formats to edit."""
+    import sys
+
+    from newsqa.ingest import loaders
+    from newsqa.ingest.loaders import registry
+
+    assert {".csv", ".json", ".jsonl", ".html", ".rss", ".txt", ".md", ".warc"} <= set(
+        loaders.supported_extensions())
+    assert loaders.register is registry.register and loaders.LoadOptions is registry.LoadOptions
+    (tmp_path / "fakefmt.py").write_text(
+        "from newsqa.ingest.loaders.registry import register\n\n"
+        "@register('.fakefmt')\n"
+        "def load(stream, origin, options):\n"
+        "    yield from ()\n")
+    monkeypatch.setattr(loaders, "__path__", [*loaders.__path__, str(tmp_path)])
+    try:
+        loaders._register_formats.__wrapped__()  # the cached first-use discovery, once more
+        assert ".fakefmt" in loaders.supported_extensions()
+    finally:
+        registry.LOADERS.pop(".fakefmt", None)
+        sys.modules.pop("newsqa.ingest.loaders.fakefmt", None)

@@ -1,64 +1,46 @@
 """Turn files and directories into Articles, one format module per kind of input.
 
-Each format registers a function ``load(stream, origin, options) -> Iterator[Article |
-LoadError]`` for its extensions.  A bad record yields a :class:`LoadError` and the loader goes
-on, so good records in the same file are still ingested; a file that cannot be opened at all
-yields one error for the file.
+Each format module of this package registers a function ``load(stream, origin, options) ->
+Iterator[Article | LoadError]`` for its extensions with ``registry.register``; the package
+imports all of its modules on first use, so a new format is one new module.  A bad record
+yields a :class:`LoadError` and the loader goes on, so good records in the same file are
+still ingested; a file that cannot be opened at all yields one error for the file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
+import importlib
 import io
 import json
+import pkgutil
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
 from newsqa.errors import LoadError, NewsqaError
 from newsqa.ingest.loaders.decode import is_binary
-from newsqa.types import Article
+from newsqa.ingest.loaders.registry import (
+    LOADERS,
+    RAW,
+    Item,
+    Loader,
+    LoadOptions,
+    read_capped,
+    register,
+)
 
+__all__ = [
+    "LOADERS", "RAW", "SIDECAR", "Item", "LoadOptions", "Loader", "estimate_items", "format_of",
+    "iter_files", "load_bytes", "load_file", "load_paths", "parse_field_map", "read_capped",
+    "register", "supported_extensions",
+]
 
-@dataclass
-class LoadOptions:
-    """What the user told ``ingest`` about the input: field overrides, defaults and limits."""
-
-    field_map: Mapping[str, str] = field(default_factory=dict)
-    defaults: Mapping[str, Any] = field(default_factory=dict)
-    # Formats read whole (HTML, feeds, JSON) refuse files above this; streamed formats
-    # (JSONL, CSV, WARC) are bounded per record instead.
-    max_file_bytes: int = 64 * 1024 * 1024
-    allow_private_urls: bool = False  # URL ingest: see urls.py
-    url_timeout: float = 20.0
-    max_url_bytes: int = 16 * 1024 * 1024
-
-
-Item = Article | LoadError
-Loader = Callable[[IO[bytes], str, LoadOptions], Iterator[Item]]
-LOADERS: dict[str, Loader] = {}
-RAW: set[str] = set()  # extensions whose loader gets the file's bytes as they are on disk
 SIDECAR = ".meta.json"
-
-
-def register(*extensions: str, raw: bool = False) -> Callable[[Loader], Loader]:
-    """Decorator: make ``fn`` the loader for these extensions (with the leading dot).
-
-    ``raw`` loaders (WARC) read binary container formats and decompress by themselves, so
-    they are handed the undecompressed stream and skip the "is this binary?" check.
-    """
-
-    def deco(fn: Loader) -> Loader:
-        for ext in extensions:
-            LOADERS[ext] = fn
-            if raw:
-                RAW.add(ext)
-        return fn
-
-    return deco
 
 
 def parse_field_map(spec: str) -> dict[str, str]:
@@ -78,18 +60,6 @@ def parse_field_map(spec: str) -> dict[str, str]:
             raise NewsqaError(f"--map: unknown field {key!r} (fields: {', '.join(ALIASES)})")
         out[key] = column
     return out
-
-
-def read_capped(stream: IO[bytes], origin: str, limit: int) -> bytes:
-    """All of ``stream``, or a :class:`LoadError` (raised) once it passes ``limit`` bytes.
-
-    Whole-file formats must not pull a multi-gigabyte mistake into memory; the error names
-    the limit so the user knows what to split or convert.
-    """
-    data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise LoadError(origin, f"file too large for this format (over {limit:,} bytes)")
-    return data
 
 
 def format_of(path: Path) -> tuple[str, bool]:
@@ -114,9 +84,13 @@ def _sidecar_defaults(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+@functools.cache
 def _register_formats() -> None:
-    """Import the format modules so they register themselves (lazily, on first use)."""
-    from newsqa.ingest.loaders import csvfile, feeds, html, jsonfile, textfile, warc  # noqa: F401
+    """Import every module of this package once (on first use, so ``import`` stays cheap):
+    each format module registers its loaders as it is imported."""
+    for module in pkgutil.iter_modules(__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{module.name}")
 
 
 def load_file(path: Path, options: LoadOptions | None = None) -> Iterator[Item]:

@@ -17,8 +17,8 @@ from typing import IO
 from charset_normalizer import from_bytes
 
 from newsqa.errors import LoadError
-from newsqa.ingest.loaders import Item, LoadOptions, register
 from newsqa.ingest.loaders.records import article_from_record
+from newsqa.ingest.loaders.registry import Item, LoadOptions, register
 
 _HEAD = 64 * 1024
 # One field may hold a whole article; the csv module's default cap (128 KiB) is too small.

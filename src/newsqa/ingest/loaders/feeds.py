@@ -14,9 +14,9 @@ from datetime import date
 from typing import IO, Any
 
 from newsqa.errors import LoadError
-from newsqa.ingest.loaders import Item, LoadOptions, read_capped, register
 from newsqa.ingest.loaders.html import html_to_text
 from newsqa.ingest.loaders.records import article_from_record
+from newsqa.ingest.loaders.registry import Item, LoadOptions, read_capped, register
 from newsqa.text.dates import normalize_date
 from newsqa.types import sha
 

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from typing import IO
 
 from newsqa.errors import LoadError
-from newsqa.ingest.loaders import Item, LoadOptions, read_capped, register
 from newsqa.ingest.loaders.records import article_from_record
+from newsqa.ingest.loaders.registry import Item, LoadOptions, read_capped, register
 
 # trafilatura logs every page it cannot use at WARNING; the ingest report already names them.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from newsqa.errors import LoadError
-from newsqa.ingest.loaders import Item, LoadOptions, read_capped, register
 from newsqa.ingest.loaders.decode import decode
 from newsqa.ingest.loaders.records import article_from_record
+from newsqa.ingest.loaders.registry import Item, LoadOptions, read_capped, register
 
 _CONTAINERS = ("articles", "items", "data", "results", "records", "docs", "documents")
 

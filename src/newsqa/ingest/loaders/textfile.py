@@ -15,9 +15,9 @@ from typing import IO
 import yaml
 
 from newsqa.errors import LoadError
-from newsqa.ingest.loaders import Item, LoadOptions, read_capped, register
 from newsqa.ingest.loaders.decode import decode
 from newsqa.ingest.loaders.records import article_from_record
+from newsqa.ingest.loaders.registry import Item, LoadOptions, read_capped, register
 from newsqa.text.dates import normalize_date
 
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from typing import IO
 
 from newsqa.errors import LoadError, LoadSkip
-from newsqa.ingest.loaders import Item, LoadOptions, register
 from newsqa.ingest.loaders.html import html_article
+from newsqa.ingest.loaders.registry import Item, LoadOptions, register
 from newsqa.text.dates import normalize_date
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
