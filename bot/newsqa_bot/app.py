@@ -75,7 +75,8 @@ def cli(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(
         prog="python -m newsqa_bot",
-        description="Run the newsqa Discord bot (token in DISCORD_TOKEN; see the README).")
+        description="Run the newsqa Discord bot (token in DISCORD_TOKEN; setup in "
+                    "docs/discord.md).")
     parser.add_argument("--sync", action="store_true",
                         help="(re)register the slash commands with Discord on start")
     args = parser.parse_args(argv)

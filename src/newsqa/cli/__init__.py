@@ -260,7 +260,7 @@ def run_bot(
     sync: Annotated[bool, typer.Option("--sync", help="(Re)register the slash commands.")] = False,
     index: IndexOpt = None,
 ) -> None:
-    """Run the Discord bot (token in DISCORD_TOKEN; see README "Discord bot")."""
+    """Run the Discord bot (token in DISCORD_TOKEN; setup in docs/discord.md)."""
     from newsqa_bot.app import main as bot_main
 
     rc = bot_main(sync=sync, settings=Settings(index=index) if index else Settings())
