@@ -251,28 +251,39 @@ class Engine:
         passages = gather(res, search, k or self.settings.k, filters,
                           self.settings.max_per_article)
         answer = self.compose(res.query, passages, self.time_frame(res.query, as_of),
-                              on_text=on_text)
+                              on_text=on_text, subject=question if res.kind == "refer" else None)
         answer.question, answer.query = question, res.query
         answer.notes.extend(notes(question, res, filters, passages, answer.abstained))
         return answer
 
     def compose(self, question: str, passages: list[Passage], frame=None, *,
-                on_text: Callable[[str], None] | None = None) -> Answer:
+                on_text: Callable[[str], None] | None = None,
+                subject: str | None = None) -> Answer:
         """The answer from retrieved passages, every citation verified (verify.py).
 
         Extractive by default; with ``settings.llm`` a generated answer whose sentences were
-        each checked against their excerpt (generative.py).  When the question named a time
-        frame, the answer says which one it used, or that nothing cited lies inside it.
+        each checked against their excerpt (generative.py).  ``subject`` is a follow-up's own
+        words (see ``ExtractiveAnswerer.score``).  When the question named a time frame, the
+        answer says which one it used, or that nothing cited lies inside it; when it asked for
+        the latest news, the answer comes from the newest on-topic article if that answers.
         """
         from newsqa.answer.verify import verify_answer
 
         # Time words were used as filters; left in, "week" or "latest" would be scored as
         # topic words of the sentences.
         asked = frame.query if frame is not None and frame.found else question
-        if self.llm is None:
-            answer = self.answerer.answer(asked, passages)
-        else:
-            answer = self.generator.answer(asked, passages, on_text=on_text)
+
+        def answer_from(ps: list[Passage]) -> Answer:
+            if self.llm is None:
+                return self.answerer.answer(asked, ps, subject=subject)
+            return self.generator.answer(asked, ps, subject=subject, on_text=on_text)
+
+        answer = None
+        if frame is not None and frame.recency and passages and self.llm is None:
+            answer = answer_from([p for p in passages if p.article_id == passages[0].article_id])
+            answer.retrieved = list(dict.fromkeys(p.article_id for p in passages))
+        if answer is None or answer.abstained:
+            answer = answer_from(passages)
         answer.question = question
         answer = verify_answer(answer, self.catalog, self.embedder)
         if frame is not None and frame.found and not answer.abstained:

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from newsqa.index.catalog import Catalog
 from newsqa.index.embedder import Embedder
 from newsqa.text.sentences import sentence_spans
-from newsqa.text.words import STOPWORDS, WORD, content_words, overlap, similar
+from newsqa.text.timewords import day_reference, describe_day
+from newsqa.text.words import STOPWORDS, WORD, content_words, overlap, related, similar
 from newsqa.types import Answer, Article, Citation, Passage
 
 NO_ANSWER = "The archive has nothing that answers this question."
@@ -31,7 +32,22 @@ CONTEXT_CHARS = 600
 # Sentences after the first are added down to this score: ``min_support`` decides whether to
 # answer at all, this how much supporting detail an answer carries.
 SECONDARY_MIN = 0.35
-LEDE_CHARS = 700
+# A sentence after the first is cited only when its score is this close to the first's: from
+# the same article, or (stricter) from another one; and when it adds this many new words.
+SUPPORT_MARGIN = 0.20
+OTHER_ARTICLE_MARGIN = 0.06
+MIN_NEW_WORDS = 2
+# The inverted pyramid: the first sentences of a news story state its main facts.
+LEDE_SENTENCES = 3
+LEDE_BONUS = 0.10
+# A sentence that, even with its context, names nothing the question is about.
+SUBJECT_PENALTY = 0.05
+QUESTION_PENALTY = 0.3
+# A follow-up's own words ("…about civilians?") missing from the sentence.
+OWN_WORDS_PENALTY = 0.15
+# An answer tells what the question does not: "What poison…?" is answered by the sentence
+# naming "Novichok", not by one repeating that he was poisoned.
+NEW_NAME_BONUS = 0.04
 # Candidate sentences encoded per answer (the rest are ranked by word overlap alone).
 ENCODE_MAX = 20
 
@@ -71,29 +87,62 @@ def focus_coverage(terms: set[str], text: str) -> float:
     return sum(1 for w in terms if w in low or (len(w) >= 6 and w[:5] in low)) / len(terms)
 
 
-_NUMBER = r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|" \
-    r"thousands?|millions?|billions?)\b"
-# What an answer to each question type contains; a sentence that has it gets ANSWER_TYPE_BONUS.
-# "Where did the strike take place?" is answered by "…at Baghdad International Airport", not
-# by the sentence that merely restates the strike.
-_ANSWER_TYPES = [
-    (re.compile(r"^\W*(?:how\s+(?:many|much|old|long|far)|what\s+(?:share|percentage|number))\b",
-                re.I), re.compile(_NUMBER, re.I)),
-    (re.compile(r"^\W*(?:when|on\s+what\s+date|what\s+(?:date|day|year))\b", re.I),
-     re.compile(r"\b(?:(?:19|20)\d\d|" + "|".join(_MONTH_NAMES) + r")\b", re.I)),
-    (re.compile(r"^\W*where\b", re.I),
-     re.compile(r"\b(?:in|at|near|outside|from|inside)\s+(?:the\s+)?[A-Z][\w-]+")),
-    (re.compile(r"^\W*(?:who|whom|whose)\b", re.I), re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+")),
-]
-ANSWER_TYPE_BONUS = 0.04
+_NUMBER = r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|" \
+    r"dozens?|hundreds?|thousands?|millions?|billions?|trillions?)\b"
+_DAY_WORDS = "|".join([*_MONTH_NAMES, *calendar.day_name, "yesterday", "today", "tomorrow",
+                       "tonight", "last week", "next week", "this week"])
+# What an answer to each kind of question contains.  "Where did the strike take place?" is
+# answered by "…at Baghdad International Airport", not by the sentence that merely restates the
+# strike; "How many died?" by a sentence with a number.  The kind is read from the clause that
+# asks (quiz-style questions put context first: "A court ruled … How many months …?").
+_ANSWER_TYPES = {
+    "number": (re.compile(r"\b(?:how\s+(?:many|much|old|long|far|big|large|high|tall)|"
+                          r"what\s+(?:share|percentage|percent|number|amount|age|price|cost)|"
+                          r"by\s+how\s+much)\b", re.I),
+               re.compile(_NUMBER, re.I)),
+    "when": (re.compile(r"\b(?:when|on\s+what\s+date|what\s+(?:date|day|year|month|time))\b",
+                        re.I),
+             re.compile(r"\b(?:(?:19|20)\d\d|" + _DAY_WORDS + r")\b", re.I)),
+    "where": (re.compile(r"\b(?:where|which\s+(?:country|city|state|nation|town|region|"
+                         r"continent|island|province|place))\b", re.I),
+              re.compile(r"\b(?:in|at|near|outside|from|inside|to)\s+(?:the\s+)?[A-Z][\w-]+")),
+    "who": (re.compile(r"\b(?:who|whom|whose)\b", re.I),
+            re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+")),
+}
+ANSWER_TYPE_BONUS = 0.06
+_ASKED = re.compile(r"[^.!?]*\?")
+
+
+def asked_clause(question: str) -> str:
+    """The clause that asks: the last one ending in "?" (else the whole question)."""
+    found = _ASKED.findall(question)
+    return found[-1] if found else question
+
+
+# A capitalised word inside a sentence (not opening it): a name.
+_INNER_NAME = re.compile(r"(?<=[a-z,;:] )[A-Z][\w’'-]+")
+
+
+def names_new(question_words: set[str], sentence: str) -> bool:
+    """Whether ``sentence`` names someone or something the question does not."""
+    for m in _INNER_NAME.finditer(sentence):
+        w = m.group(0).lower().rstrip("’'s")
+        if w not in _MONTH_WORDS and not any(related(w, q) for q in question_words):
+            return True
+    return False
+
+
+def answer_kind(question: str) -> str | None:
+    """What the question asks for: ``number``, ``when``, ``where``, ``who`` or None."""
+    clause = asked_clause(question)
+    return next((kind for kind, (asks, _) in _ANSWER_TYPES.items() if asks.search(clause)),
+                None)
 
 
 def answer_type_bonus(question: str, sentence: str) -> float:
-    """A small bonus for sentences holding the kind of thing the question asks for."""
-    for asks, has in _ANSWER_TYPES:
-        if asks.search(question):
-            return ANSWER_TYPE_BONUS if has.search(sentence) else 0.0
-    return 0.0
+    """A bonus for sentences holding the kind of thing the question asks for."""
+    kind = answer_kind(question)
+    return ANSWER_TYPE_BONUS if kind and _ANSWER_TYPES[kind][1].search(sentence) else 0.0
 
 
 @dataclass
@@ -107,6 +156,12 @@ class Candidate:
     context: str = ""  # title and previous sentence: who "he" is, what "it" was
     score: float = 0.0  # for ranking sentences
     support: float = 0.0  # the score without answer-type cues: decides abstention
+    lede: bool = False  # among the article's first sentences
+
+    @property
+    def asks(self) -> bool:
+        """A question (a quiz, a rhetorical lede) restates what is asked; it answers nothing."""
+        return self.text.rstrip("\"'”’»)").endswith("?")
 
     def overlaps(self, other: Candidate) -> bool:
         """Whether the two sentences share characters of the same article."""
@@ -133,17 +188,20 @@ class ExtractiveAnswerer:
         the lede states the story's main claim, so it competes whatever chunk matched.
         """
         out: list[Candidate] = []
-        ledes_done: set[str] = set()
+        ledes: dict[str, int] = {}
         for p in passages:
             art = articles.get(p.article_id)
             if art is None:
                 continue
+            if art.id not in ledes:
+                ledes[art.id] = lede_end(art.text)
+                # One character past its end, so its last sentence is not taken as cut off.
+                out.extend(self._window(p, art, 0, min(len(art.text), ledes[art.id] + 1)))
             lo = _sentence_start(art.text, max(0, p.start - CONTEXT_CHARS))
             hi = min(len(art.text), p.end + CONTEXT_CHARS)
-            out.extend(self._window(p, art, lo, hi))
-            if art.id not in ledes_done and lo > 0:
-                ledes_done.add(art.id)
-                out.extend(self._window(p, art, 0, min(len(art.text), LEDE_CHARS))[:2])
+            out.extend(self._window(p, art, max(lo, ledes[art.id]), hi))
+        for c in out:
+            c.lede = c.start < ledes[c.passage.article_id]
         return out
 
     @staticmethod
@@ -156,32 +214,43 @@ class ExtractiveAnswerer:
             if b > hi - 1 and b < len(art.text):  # cut off by the window: skip
                 break
             sent = art.text[a:b]
-            a, b = _whole_quote(art.text, spans, i)
-            out.append(Candidate(p, a, b, art.text[a:b], context=f"{art.title} {prev}"))
+            if not _is_dateline(sent):
+                a, b = _whole_quote(art.text, spans, i)
+                out.append(Candidate(p, a, b, art.text[a:b], context=f"{art.title} {prev}"))
             prev = sent
         return out
 
-    def score(self, question: str, cands: list[Candidate]) -> None:
-        """Fill ``cand.score``: cosine similarity blended with content-word overlap.
+    def score(self, question: str, cands: list[Candidate], subject: str | None = None) -> None:
+        """Fill ``cand.score`` and ``cand.support``.
+
+        ``support`` (does the archive answer at all?) blends the cosine similarity of question
+        and sentence with the share of the question's content words the sentence (or, less,
+        its context) holds.  ``score`` (which sentence answers?) adds what news writing makes
+        likely: a sentence of its article's lede, holding the kind of thing asked for and naming
+        what the question is about, and not itself a question.
+
+        ``subject`` is what the user asked in their own words when ``question`` was widened
+        with a conversation's topic ("And what did he say about civilians?" searched as "…
+        civilians Lavrov Al-Nusra"): a sentence without any of its words is not the answer.
 
         Encoding sentences is nearly all of an answer's time, so only the ``ENCODE_MAX``
-        candidates with the best cheap score (word overlap, passage rank) are encoded; the
-        rest are scored with similarity 0, below nearly every encoded one.  On the dev sets
-        this kept every metric and cut ask p50 from 392 to 132 ms (README, Speed).
+        candidates with the best cheap score are encoded; the rest are scored with
+        similarity 0, below nearly every encoded one.
         """
         if not cands:
             return
         q_words = content_words(question)
-        top = max(c.passage.score for c in cands) or 1.0
+        terms = focus_terms(question)
+        own = content_words(subject) if subject else set()
         cheap: list[float] = []
         for c in cands:
             words = content_words(c.text)
             lex = overlap(q_words, words)
             lex = max(lex, CONTEXT_WEIGHT * overlap(q_words, words | content_words(c.context)))
-            prior = 0.05 * (c.passage.score / top)
             length_pen = 0.05 if len(c.text) < 40 else 0.0
-            cheap.append(LEXICAL_WEIGHT * lex + prior - length_pen)
-        order = sorted(range(len(cands)), key=lambda i: -cheap[i])
+            cheap.append(LEXICAL_WEIGHT * lex - length_pen)
+        prior = [1 + LEDE_BONUS * c.lede for c in cands]
+        order = sorted(range(len(cands)), key=lambda i: -cheap[i] * prior[i])
         encode = order[:ENCODE_MAX]
         sims = np.zeros(len(cands), dtype=np.float32)
         if encode:
@@ -189,11 +258,17 @@ class ExtractiveAnswerer:
             vecs = self.vectors.encode([f"{cands[i].passage.title}: {cands[i].text}"
                                         for i in encode])
             sims[encode] = vecs @ q_vec
-        for c, sim, base in zip(cands, sims, cheap, strict=True):
+        for c, sim, base, pri in zip(cands, sims, cheap, prior, strict=True):
             c.support = float((1 - LEXICAL_WEIGHT) * sim + base)
-            c.score = c.support + answer_type_bonus(question, c.text)
+            off_subject = bool(terms) and focus_coverage(terms, f"{c.context} {c.text}") == 0
+            off_own = bool(own) and overlap(own, content_words(c.text)) == 0
+            c.score = (c.support * pri + answer_type_bonus(question, c.text)
+                       + NEW_NAME_BONUS * names_new(q_words, c.text)
+                       - SUBJECT_PENALTY * off_subject - OWN_WORDS_PENALTY * off_own
+                       - QUESTION_PENALTY * c.asks)
 
-    def rank(self, question: str, passages: list[Passage]) -> list[Candidate]:
+    def rank(self, question: str, passages: list[Passage], subject: str | None = None
+             ) -> list[Candidate]:
         """Distinct candidate sentences of the on-topic passages, best first (also the LLM's
         excerpts)."""
         articles = self.catalog.get_many(dict.fromkeys(p.article_id for p in passages))
@@ -201,7 +276,7 @@ class ExtractiveAnswerer:
         on_topic = [p for p in passages if p.article_id in articles and focus_coverage(
             terms, f"{articles[p.article_id].title} {articles[p.article_id].text}") >= FOCUS_MIN]
         cands = self.candidates(on_topic, articles)
-        self.score(question, cands)
+        self.score(question, cands, subject)
         # The same span can come from two overlapping chunks: keep its best copy.
         best: dict[tuple[str, int, int], Candidate] = {}
         for c in cands:
@@ -210,9 +285,10 @@ class ExtractiveAnswerer:
                 best[key] = c
         return sorted(best.values(), key=lambda c: -c.score)
 
-    def answer(self, question: str, passages: list[Passage]) -> Answer:
+    def answer(self, question: str, passages: list[Passage], *, subject: str | None = None
+               ) -> Answer:
         """Compose the answer from the best-scoring sentences, or abstain."""
-        return self.compose(question, passages, self.rank(question, passages))
+        return self.compose(question, passages, self.rank(question, passages, subject))
 
     def supported(self, ranked: list[Candidate]) -> bool:
         """Whether any sentence supports an answer well enough not to abstain."""
@@ -220,11 +296,14 @@ class ExtractiveAnswerer:
 
     def complete(self, chosen: list[Candidate]) -> None:
         """Widen chosen sentences in place so each reads on its own (see complete_span)."""
-        articles = self.catalog.get_many(c.passage.article_id for c in chosen)
-        for c in chosen:
-            text = articles[c.passage.article_id].text
-            c.start, c.end = complete_span(text, c.start, c.end)
-            c.text = text[c.start:c.end]
+        for i, c in enumerate(chosen):
+            chosen[i] = self.completed(c)
+
+    def completed(self, c: Candidate) -> Candidate:
+        """``c`` widened to read on its own (see :func:`complete_span`)."""
+        text = self.catalog.get(c.passage.article_id).text
+        a, b = complete_span(text, c.start, c.end)
+        return replace(c, start=a, end=b, text=text[a:b])
 
     def cite(self, n: int, c: Candidate) -> Citation:
         """Citation number ``n`` of a candidate sentence (its exact span in the article)."""
@@ -235,23 +314,53 @@ class ExtractiveAnswerer:
 
     def compose(self, question: str, passages: list[Passage],
                 ranked: list[Candidate]) -> Answer:
-        """The answer from already ranked sentences (see :meth:`rank`)."""
+        """The answer from already ranked sentences (see :meth:`rank`): the best sentence
+        first, then sentences that add something to it, none repeating or overlapping
+        another once widened to read on its own."""
         retrieved = list(dict.fromkeys(p.article_id for p in passages))
         if not self.supported(ranked):
             return Answer(question, NO_ANSWER, [], retrieved, abstained=True)
-        chosen = [ranked[0]]
-        margin = ranked[0].score - 0.12
-        for c in ranked[1:]:
-            if len(chosen) == self.max_sentences or c.score < max(margin, SECONDARY_MIN):
+        chosen: list[Candidate] = []
+        said = content_words(question)
+        for c in ranked:
+            if len(chosen) == self.max_sentences:
                 break
+            if chosen and not self._adds(chosen[0], c, said):
+                continue
+            c = self.completed(c)
             if any(similar(c.text, d.text) or c.overlaps(d) for d in chosen):
                 continue
             chosen.append(c)
-        self.complete(chosen)
+            said |= content_words(c.text)
         citations = [self.cite(i, c) for i, c in enumerate(chosen, 1)]
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
-        return Answer(question, text, citations, retrieved)
+        answer = Answer(question, text, citations, retrieved)
+        if answer_kind(question) == "when":
+            self._date_days(answer)
+        return answer
 
+    @staticmethod
+    def _date_days(answer: Answer) -> None:
+        """"When?" answered by "…said on Monday…": say which day that was, read against the
+        cited article's date (an archive's reader does not know which Monday)."""
+        first = answer.citations[0]
+        found = day_reference(first.quote, first.date)
+        if found:
+            said, day = found
+            note = f"“{said}” in [1] is {describe_day(day)}, by the article's date"
+            answer.notes.append(note)
+            answer.answer += f" ({note}.)"
+
+    @staticmethod
+    def _adds(first: Candidate, c: Candidate, said: set[str]) -> bool:
+        """Whether ``c`` is worth citing after ``first``: nearly as good, from the same article
+        (another article's sentence must be nearly as good as the first), and saying
+        something not said yet."""
+        margin = SUPPORT_MARGIN if c.passage.article_id == first.passage.article_id \
+            else OTHER_ARTICLE_MARGIN
+        if c.score < max(first.score - margin, SECONDARY_MIN):
+            return False
+        return len(content_words(c.text) - said) >= MIN_NEW_WORDS
 
 _OPEN, _CLOSE = "“«", "”»"
 
@@ -329,3 +438,24 @@ def _sentence_start(text: str, pos: int) -> int:
         return 0
     spans = sentence_spans(text, pos, min(len(text), pos + 400))
     return spans[1][0] if len(spans) > 1 else pos
+
+
+_DATELINE_SENT = re.compile(r"^[^.!?]{0,60}?\s*[—–-]{1,2}\s*$")
+
+
+def _is_dateline(sentence: str) -> bool:
+    """A lone dateline ("New York CNN Business —"): no sentence of its own to cite."""
+    return bool(_DATELINE_SENT.match(sentence))
+
+
+def lede_end(text: str) -> int:
+    """Where the lede ends: after the article's first ``LEDE_SENTENCES`` sentences that are
+    not a lone dateline."""
+    seen, end = 0, 0
+    for a, b in sentence_spans(text, 0, min(len(text), 2000)):
+        if _is_dateline(text[a:b]):
+            continue
+        seen, end = seen + 1, b
+        if seen == LEDE_SENTENCES:
+            break
+    return end

@@ -204,11 +204,11 @@ class GenerativeAnswerer:
         evidence = [f"{c.passage.title}. {c.text}" for c in cited]
         return check_claim(claim, evidence, self.extractive.embedder)
 
-    def answer(self, question: str, passages: list[Passage], *,
+    def answer(self, question: str, passages: list[Passage], *, subject: str | None = None,
                on_text: Callable[[str], None] | None = None) -> Answer:
         """A generated, citation-checked answer; extractive or abstention when it fails."""
         retrieved = list(dict.fromkeys(p.article_id for p in passages))
-        ranked = self.extractive.rank(question, passages)
+        ranked = self.extractive.rank(question, passages, subject)
         if not self.extractive.supported(ranked):
             return Answer(question, NO_ANSWER, [], retrieved, abstained=True)
         excerpts = self.select(ranked)

@@ -137,7 +137,7 @@ class Retriever:
         if self.store.count() == 0:
             return []
         n = max(self.settings.candidates, k * 3)
-        if frame is not None and frame.found:
+        if frame is not None:
             cands = self.candidates(query, n, frame.cap(filters), mode)
             if frame.has_period:
                 cands = merge(self.candidates(query, n, frame.filters(filters), mode), cands)
@@ -145,6 +145,6 @@ class Retriever:
             cands = self.candidates(query, n, filters, mode)
         if rerank and self.reranker is not None and cands:
             cands = self.reranker.rerank(query, cands)
-        if frame is not None and frame.found:
+        if frame is not None:
             cands = rank_by_time(cands, frame)
         return diversify(cands, k, self.settings.max_per_article)

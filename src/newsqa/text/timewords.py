@@ -54,6 +54,12 @@ SOFT_FRAME_WEIGHT = 0.3  # bonus for a passage inside a soft frame
 SOFT_FRAME_HALF_LIFE_DAYS = 7.0  # the bonus halves every week outside the frame
 RECENCY_WEIGHT = 0.5  # bonus for the newest on-topic passage
 RECENCY_HALF_LIFE_DAYS = 30.0
+# Every question is asked at a moment (its as-of date): nothing published later can answer
+# it, and among equally relevant reports the ones of that moment are likelier what it is
+# about, as in any news search.  The bonus fades with a week's half-life, so over an archive
+# older than the as-of date it is zero for all.
+FRESH_WEIGHT = 0.3
+FRESH_HALF_LIFE_DAYS = 7.0
 
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 _MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
@@ -209,12 +215,11 @@ class TimeFrame:
         return f
 
     def cap(self, base: Filters | None = None) -> Filters:
-        """``base`` without news published after the as-of date, when the words are read
-        against it ("this week", "latest"): what every search for this frame may return."""
+        """``base`` without news published after the as-of date (a day's slack for later
+        editions and time zones): what any search asked at that moment may return."""
         f = replace(base) if base is not None else Filters()
-        if self.relative or self.recency:
-            cap = (self.as_of + timedelta(days=1)).isoformat()
-            f.until = min(filter(None, [f.until, cap]))
+        cap = (self.as_of + timedelta(days=1)).isoformat()
+        f.until = min(filter(None, [f.until, cap]))
         return f
 
     def distance(self, iso: str | None) -> int | None:
@@ -701,8 +706,8 @@ def rank_by_time(passages: list[Passage], frame: TimeFrame) -> list[Passage]:
             dist = frame.distance(p.date)
             if dist is not None:
                 bonus[i] += SOFT_FRAME_WEIGHT * 0.5 ** (dist / SOFT_FRAME_HALF_LIFE_DAYS)
+    dated = [(_published(p), p) for p in passages]
     if frame.recency:
-        dated = [(_published(p), p) for p in passages]
         newest = max((d for d, p in dated if d and on_topic(p)), default=None)
         if newest is not None:
             newest = min(newest, frame.as_of)
@@ -710,6 +715,11 @@ def rank_by_time(passages: list[Passage], frame: TimeFrame) -> list[Passage]:
                 if d is not None:
                     age = abs((newest - d).days)
                     bonus[i] += RECENCY_WEIGHT * 0.5 ** (age / RECENCY_HALF_LIFE_DAYS)
+    else:
+        for i, (d, _) in enumerate(dated):
+            if d is not None:
+                age = max(0, (frame.as_of - d).days)
+                bonus[i] += FRESH_WEIGHT * 0.5 ** (age / FRESH_HALF_LIFE_DAYS)
     if not any(bonus):
         return passages
     out = [replace(p, score=p.score + b * scale) for p, b in zip(passages, bonus, strict=True)]
@@ -720,3 +730,34 @@ def _published(p: Passage) -> date | None:
     """The last day a passage's (day, month or year precision) date may stand for."""
     hi = date_bounds(normalize_date(p.date))[1]
     return _from_int(hi) if hi else None
+
+
+_DAY_REFERENCE = re.compile(
+    r"\b(?:(?P<rel>last|this\s+past|on|early|late)\s+)?(?P<wd>" + "|".join(_WEEKDAYS)
+    + r")\b|\b(?P<word>yesterday|today|tonight|this\s+(?:morning|afternoon|evening))\b", re.I)
+
+
+def day_reference(text: str, published: str | None) -> tuple[str, date] | None:
+    """The first day named relative to publication in ``text`` ("on Monday", "yesterday")
+    and the date it means, read against the article's own date ``published``.
+
+    A report's "on Monday" is the last Monday on or before its date (before it for "last
+    Monday"); a reader of the archive needs the date, not the weekday.
+    """
+    iso = normalize_date(published)
+    if not iso or len(iso) != 10:
+        return None
+    day = date.fromisoformat(iso)
+    m = _DAY_REFERENCE.search(text)
+    if m is None:
+        return None
+    if m["word"]:
+        word = m["word"].lower()
+        return m["word"], day - timedelta(days=1) if word == "yesterday" else day
+    rel = (m["rel"] or "").lower()
+    return m.group(0), _weekday(day, _WEEKDAYS[m["wd"].lower()], strictly_before=rel == "last")
+
+
+def describe_day(d: date) -> str:
+    """'Monday 10 Oct 2016'."""
+    return f"{calendar.day_name[d.weekday()]} {_fmt(d)}"

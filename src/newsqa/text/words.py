@@ -22,10 +22,16 @@ STOPWORDS = frozenset(
     """.split()  # noqa: SIM905 (a word list reads better as text)
 )
 
-# Verbs of demanding and urging are one class: "What did X demand?" is answered by
-# "We call on ...", "X urged ...", "they must ...".  News questions ask this constantly.
-_DEMAND = ["demand", "call", "urge", "ask", "insist", "press", "appeal", "request", "require"]
-WORD_CLASSES = {w: "<demand>" for w in _DEMAND}
+# Words news uses interchangeably for one thing are one class.  Demanding and urging: "What
+# did X demand?" is answered by "We call on ...", "X urged ...".  Death: "How many died?" by
+# "39 are confirmed dead", "killed 12", "the death toll rose".
+_CLASSES = {
+    "<demand>": ["demand", "call", "urge", "ask", "insist", "press", "appeal", "request",
+                 "require"],
+    "<death>": ["die", "died", "dies", "dead", "death", "deaths", "kill", "killed", "killing",
+                "fatal", "fatalities", "toll"],
+}
+WORD_CLASSES = {w: cls for cls, words in _CLASSES.items() for w in words}
 
 
 def word_class(word: str) -> str | None:
@@ -44,15 +50,28 @@ def content_words(text: str) -> set[str]:
     return words
 
 
+# Two words are forms of one ("Syria"/"Syrian", "civilian"/"civilians") when one extends the
+# other by at most this many letters; "civilians" and "civilizational" are not.
+MAX_SUFFIX = 3
+
+
+def related(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are the same word or inflections of one."""
+    if a == b:
+        return True
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= 4 and len(long_) - len(short) <= MAX_SUFFIX and long_.startswith(short)
+
+
 def overlap(q: set[str], s: set[str]) -> float:
-    """Share of the question's content words found in the sentence (prefix match ≥ 5 chars)."""
+    """Share of the question's content words found in the sentence (or an inflection)."""
     q = {w for w in q if not w.startswith("<")}
     if not q:
         return 0.0
     hit = 0
     for w in q:
         cls = word_class(w)
-        if w in s or (cls and cls in s) or (len(w) >= 5 and any(x[:5] == w[:5] for x in s)):
+        if w in s or (cls and cls in s) or any(related(w, x) for x in s):
             hit += 1
     return hit / len(q)
 
