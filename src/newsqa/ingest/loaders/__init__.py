@@ -117,6 +117,17 @@ def _register_formats() -> None:
     from newsqa.ingest.loaders import csvfile, feeds, html, jsonfile, textfile, warc  # noqa: F401
 
 
+def _or_empty(items: Iterator[Item], origin: str) -> Iterator[Item]:
+    """``items``, or one error when the file held none: a file that was asked for and gave
+    nothing (an empty JSONL, a header-only CSV) is a failure to report, not a success."""
+    empty = True
+    for item in items:
+        empty = False
+        yield item
+    if empty:
+        yield LoadError(origin, "no articles in this file")
+
+
 def load_file(path: Path, options: LoadOptions | None = None) -> Iterator[Item]:
     """Yield the articles of one file, or errors naming ``file[:line]`` and the reason."""
     _register_formats()
@@ -132,14 +143,14 @@ def load_file(path: Path, options: LoadOptions | None = None) -> Iterator[Item]:
         opts = replace(options, defaults=defaults)
         if ext in RAW:
             with path.open("rb") as stream:
-                yield from loader(stream, origin, opts)
+                yield from _or_empty(loader(stream, origin, opts), origin)
             return
         with (gzip.open(path, "rb") if gz else path.open("rb")) as stream:
             head = stream.peek(8192) if hasattr(stream, "peek") else b""
             if is_binary(head[:8192]):
                 yield LoadError(origin, "binary data, not a text/news file")
                 return
-            yield from loader(stream, origin, opts)
+            yield from _or_empty(loader(stream, origin, opts), origin)
     except LoadError as err:
         yield err
     except (OSError, EOFError, zlib.error) as err:
@@ -161,11 +172,15 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path | LoadError]:
     """Expand directories recursively (sorted; hidden files, sidecars, READMEs skipped)."""
     for path in paths:
         if path.is_dir():
+            found = False
             for p in sorted(path.rglob("*")):
                 rel = p.relative_to(path).parts
                 if p.is_file() and not any(part.startswith(".") for part in rel) \
                         and not p.name.endswith(SIDECAR) and not _is_paperwork(p):
+                    found = True
                     yield p
+            if not found:
+                yield LoadError(str(path), "no files to ingest in this directory")
         elif path.is_file():
             yield path
         elif path.exists():
