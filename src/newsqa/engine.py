@@ -24,6 +24,25 @@ if TYPE_CHECKING:
     from newsqa.retrieve.followups import Resolution
 
 
+# Longer questions are refused: a question is a sentence or two, and the embedder reads only
+# its first 256 tokens anyway, while a pasted article would be scored word by word.
+MAX_QUESTION_CHARS = 1000
+
+
+def check_question(question: str) -> str:
+    """``question`` stripped, or a one-line error when it is empty or over the cap.
+
+    Needs no model and no index, so every face can refuse a bad question at once.
+    """
+    text = question.strip()
+    if not text:
+        raise NewsqaError("empty question")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise NewsqaError(f"question too long ({len(text):,} characters; the limit is "
+                          f"{MAX_QUESTION_CHARS:,})")
+    return text
+
+
 def sample_archive_path() -> Path:
     """The bundled sample archive (shipped inside the package, with its ATTRIBUTION.md)."""
     return Path(str(resources.files("newsqa") / "sample_archive"))
@@ -151,16 +170,22 @@ class Engine:
         threshold = self.settings.near_duplicate_threshold
         return NearDupIndex(self.catalog.db, threshold) if threshold > 0 else None
 
-    def remove(self, article_ids: Iterable[str]) -> list[str]:
-        """Delete articles (chunks first, then rows); returns the ids that were not found."""
+    def remove(self, article_ids: Iterable[str],
+               progress: Callable[[int], None] | None = None) -> list[str]:
+        """Delete articles (chunks first, then rows); returns the ids that were not found.
+
+        ``progress`` receives the number of ids handled so far after each one.
+        """
         self._require_index()
         missing: list[str] = []
         list_ids = list(article_ids)
-        for aid in list_ids:
+        for n, aid in enumerate(list_ids, 1):
             if self.catalog.get(aid) is not None:
                 self.store.delete_article(aid)
             if not self.catalog.delete(aid):
                 missing.append(aid)
+            if progress:
+                progress(n)
         if len(missing) < len(list_ids):
             self.lexical.rebuild()
         return missing
@@ -200,9 +225,9 @@ class Engine:
         Time words in the query ("last October", "this week", "latest") narrow ``filters``
         relative to ``as_of`` and are left out of the text that is matched.
         """
-        self._require_index()
         if not query.strip():
             raise NewsqaError("empty query")
+        self._require_index()
         frame = frame or self.time_frame(query, as_of)
         if frame.found:
             filters = frame.filters(filters)
@@ -234,6 +259,7 @@ class Engine:
         """
         from newsqa.retrieve.followups import gather, notes
 
+        check_question(question)
         self._require_index()
         res = self.resolve(question, history)
         def search(query: str, n: int, within: Filters) -> list[Passage]:
