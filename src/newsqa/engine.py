@@ -17,30 +17,12 @@ from typing import TYPE_CHECKING, Any
 from newsqa.config import Settings
 from newsqa.errors import IndexMissingError, NewsqaError
 from newsqa.index.catalog import Catalog
+from newsqa.questions import check_question
 from newsqa.types import Answer, Article, Filters, IngestReport, Passage
 
 if TYPE_CHECKING:
     from newsqa.conversations import Turn
     from newsqa.retrieve.followups import Resolution
-
-
-# Longer questions are refused: a question is a sentence or two, and the embedder reads only
-# its first 256 tokens anyway, while a pasted article would be scored word by word.
-MAX_QUESTION_CHARS = 1000
-
-
-def check_question(question: str) -> str:
-    """``question`` stripped, or a one-line error when it is empty or over the cap.
-
-    Needs no model and no index, so every face can refuse a bad question at once.
-    """
-    text = question.strip()
-    if not text:
-        raise NewsqaError("empty question")
-    if len(text) > MAX_QUESTION_CHARS:
-        raise NewsqaError(f"question too long ({len(text):,} characters; the limit is "
-                          f"{MAX_QUESTION_CHARS:,})")
-    return text
 
 
 def sample_archive_path() -> Path:
