@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     ingest_pipeline: bool = Field(
         True, description="Embed and write on a background thread while the next batch is"
         " chunked (on 2 cores a ~3% gain: the model already uses both; README, Speed).")
+    progress_interval: float = Field(
+        5.0, description="Seconds between progress lines of long commands when stderr is not"
+        " a terminal (on a terminal a live bar is drawn instead).")
     device: str | None = Field(None, description="torch device; None picks cuda when present.")
     chunk_tokens: int = Field(200, description="Chunk size in embedder tokens (window is 256).")
     chunk_overlap_tokens: int = Field(
