@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from typer._click.exceptions import NoArgsIsHelpError
 from typer.core import TyperArgument, TyperCommand
 from typer.exceptions import TyperException
 
@@ -46,7 +45,7 @@ done because everything failed; 130 interrupted.  Progress and errors go to stde
 """
 
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+    add_completion=False, pretty_exceptions_enable=False,
     rich_markup_mode=None, help=HELP,
 )
 
@@ -478,27 +477,25 @@ def show_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def options(
+    ctx: typer.Context,
     version: Annotated[bool, typer.Option(
         "--version", callback=show_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    """The options that come before a command (``newsqa --version``)."""
+    """The options before a command; ``newsqa`` alone prints the help on stdout and exits 0
+    (asking for nothing is asking what there is, not a mistake)."""
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry: one-line errors for bad usage and for engine errors.
-
-    ``newsqa`` alone prints the help on stdout and exits 0: asking for nothing is asking
-    what there is, not a mistake.
-    """
+    """Console-script entry: one-line errors for bad usage and for engine errors."""
     quiet_third_party_logs()
     try:
         rc = app(args=argv, standalone_mode=False)
-    except NoArgsIsHelpError as err:
-        sys.stdout.write(err.format_message() + "\n")
-        sys.exit(0)
     except typer.Abort:
         sys.stderr.write("error: aborted\n")
         sys.exit(130)
