@@ -72,6 +72,15 @@ def test_piped_ingest_and_bulk_remove_write_progress_lines_on_stderr_only(
     assert re.match(r"^remove: 3 ids in \d+s$", lines[-1])
 
 
+def test_progress_lines_keep_coming_while_nothing_finishes(archive_dir, tmp_path):
+    # Before the first article is done, the engine imports Chroma and loads the model: a
+    # second or more, in which a line every 0.3 s still shows the command is alive.
+    r = newsqa("ingest", str(archive_dir), "--index", str(tmp_path / "ix"),
+               env={"NEWSQA_PROGRESS_INTERVAL": "0.3"})
+    assert r.returncode == 0, r.stderr
+    assert "ingest: 0/45 articles (0%)" in r.stderr.splitlines()
+
+
 def test_eval_reports_progress_per_question(engine, tmp_path):
     qs = tmp_path / "q.jsonl"
     qs.write_text("".join(json.dumps({"question": q}) + "\n"

@@ -5,8 +5,10 @@ stdout carries only a command's result, so ``newsqa ingest … --json > report.j
 progress is a live bar (done/total, rate, ETA) redrawn as each item finishes; anywhere else
 (a pipe, a CI log, ``make``'s output) a bar's redraws would be noise or invisible, so a
 plain line is written every ``interval`` seconds instead, e.g.
-``ingest: 420/952 articles (44%) · 12.5/s · ETA 43s · 2,010 chunks``.
-A run shorter than one interval writes no line at all.
+``ingest: 420/952 articles (44%) · 12.5/s · ETA 43s · 2,010 chunks``, also while nothing
+finishes (the first run exports the embedding model for a minute before any article is
+done).  A run shorter than one interval writes no line at all; an interval of 0 writes a
+line at every update instead.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ class ProgressDisplay:
     """Shows ``done`` of ``total`` items (``total`` None: unknown) while a command runs.
 
     ``update`` may be called from any thread (ingest embeds on a background thread) and as
-    often as every item: the bar redraws at its own pace and lines are throttled.
+    often as every item: the bar and the line timer redraw at their own pace.
     """
 
     def __init__(self, label: str, total: int | None, *, unit: str, enabled: bool = True,
@@ -49,15 +51,21 @@ class ProgressDisplay:
         self.enabled = enabled
         self.live = enabled and self.console.is_terminal
         self._lock = threading.Lock()
-        self._start = self._last = 0.0
+        self._stop = threading.Event()
+        self._start = 0.0
         self._done = 0.0
         self._extra = ""
         self._lines = 0
         self._bar: Progress | None = None
         self._task = None
+        self._ticker: threading.Thread | None = None
 
     def __enter__(self) -> ProgressDisplay:
-        self._start = self._last = time.monotonic()
+        self._start = time.monotonic()
+        if self.enabled and not self.live and self.interval > 0:
+            self._ticker = threading.Thread(target=self._tick, name="newsqa-progress",
+                                            daemon=True)
+            self._ticker.start()
         if self.live:
             self._bar = Progress(
                 TextColumn(f"[bold]{self.label}[/]"), BarColumn(), MofNCompleteColumn(),
@@ -70,10 +78,22 @@ class ProgressDisplay:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
         if self._bar is not None:
             self._bar.stop()
-        elif self.enabled and self._lines:  # a log that showed progress also shows the end
-            self.console.print(self._line(time.monotonic(), final=True), soft_wrap=True,
+        elif self._lines:  # a log that showed progress also shows the end
+            self._print(final=True)
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._print()
+
+    def _print(self, final: bool = False) -> None:
+        with self._lock:
+            self._lines += 1
+            self.console.print(self._line(time.monotonic(), final), soft_wrap=True,
                                markup=False)
 
     def update(self, done: float, extra: str = "") -> None:
@@ -82,14 +102,11 @@ class ProgressDisplay:
             return
         with self._lock:
             self._done, self._extra = done, extra
-            now = time.monotonic()
             if self._bar is not None:
-                self._bar.update(self._task, completed=done, rate=self._rate(now),
-                                 extra=extra)
-            elif now - self._last >= self.interval:
-                self._last = now
-                self._lines += 1
-                self.console.print(self._line(now), soft_wrap=True, markup=False)
+                self._bar.update(self._task, completed=done,
+                                 rate=self._rate(time.monotonic()), extra=extra)
+        if self._bar is None and self.interval <= 0:
+            self._print()
 
     def _rate(self, now: float) -> str:
         elapsed = now - self._start
