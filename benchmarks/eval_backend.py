@@ -42,7 +42,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--distractors", type=int, default=80)
     ap.add_argument("--backends", nargs="+", default=["torch", "onnx-int8"])
-    ap.add_argument("--k", type=int, default=10)
+    ap.add_argument("--k", type=int, default=None, help="passages per answer (default: the "
+                    "k setting, as newsqa ask)")
     ap.add_argument("--questions", type=Path, default=SEED_QA,
                     help="JSONL question set with gold_doc_ids (default: %(default)s)")
     ap.add_argument("--archive", type=Path, default=SAMPLE,

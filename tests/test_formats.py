@@ -462,8 +462,8 @@ def test_cli_ingest_map_and_urls(tmp_path, server, monkeypatch, capsys):
     result = CliRunner().invoke(app, [
         "ingest", str(FIX / "custom-columns.tsv"), f"{server}/missing", "--urls", str(lst),
         "--map", "text=story_text,date=when", "--index", str(tmp_path / "index"), "--json"])
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.output.strip().splitlines()[-1])
+    assert result.exit_code == 1, result.output  # one input failed, the others are in
+    report = json.loads(result.stdout)
     assert report["added"] == 3
     assert [f["reason"] for f in report["failed"]] == ["HTTP 404 Not Found"]
     with pytest.raises(SystemExit) as exc:

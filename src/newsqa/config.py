@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     ingest_pipeline: bool = Field(
         True, description="Embed and write each batch on a background thread while the next"
         " batch is chunked.")
+    progress_interval: float = Field(
+        5.0, description="Seconds between progress lines of long commands when stderr is not"
+        " a terminal (on a terminal a live bar is drawn instead).")
     device: str | None = Field(
         None, description="torch device (cpu, cuda, cuda:1); unset picks cuda when present.")
     chunk_tokens: int = Field(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from newsqa.config import Settings
 from newsqa.errors import IndexMissingError, NewsqaError
 from newsqa.index.catalog import Catalog
+from newsqa.questions import check_question
 from newsqa.types import Answer, Article, Filters, IngestReport, Passage
 
 if TYPE_CHECKING:
@@ -159,16 +160,22 @@ class Engine:
         threshold = self.settings.near_duplicate_threshold
         return NearDupIndex(self.catalog.db, threshold) if threshold > 0 else None
 
-    def remove(self, article_ids: Iterable[str]) -> list[str]:
-        """Delete articles (chunks first, then rows); returns the ids that were not found."""
+    def remove(self, article_ids: Iterable[str],
+               progress: Callable[[int], None] | None = None) -> list[str]:
+        """Delete articles (chunks first, then rows); returns the ids that were not found.
+
+        ``progress`` receives the number of ids handled so far after each one.
+        """
         self._require_index()
         missing: list[str] = []
         list_ids = list(article_ids)
-        for aid in list_ids:
+        for n, aid in enumerate(list_ids, 1):
             if self.catalog.get(aid) is not None:
                 self.store.delete_article(aid)
             if not self.catalog.delete(aid):
                 missing.append(aid)
+            if progress:
+                progress(n)
         if len(missing) < len(list_ids):
             self.lexical.rebuild()
         return missing
@@ -211,9 +218,9 @@ class Engine:
         lies inside the words' period, passages from all dates come back and
         :meth:`compose` says so.
         """
-        self._require_index()
         if not query.strip():
             raise NewsqaError("empty query")
+        self._require_index()
         frame = frame or self.time_frame(query, as_of)
         return self.retriever.search(frame.query, k or self.settings.k, filters, frame=frame)
 
@@ -243,6 +250,7 @@ class Engine:
         """
         from newsqa.retrieve.followups import gather, notes
 
+        check_question(question)
         self._require_index()
         res = self.resolve(question, history)
         def search(query: str, n: int, within: Filters) -> list[Passage]:

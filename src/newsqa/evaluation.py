@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -105,24 +105,34 @@ def ranking_metrics(ranked: list[str], gold: Iterable[str]) -> dict[str, float]:
     }
 
 
-def run_eval(engine, questions: list[dict[str, Any]], *, k: int = 10,
-             out: Path | None = None) -> dict[str, Any]:
+# Articles ranked for hits@1/5/10 and MRR@10, from a search of three passages per article
+# (at most ``max_per_article`` passages of one article come back, and it ranks once).
+RANK_DEPTH = 10
+
+
+def run_eval(engine, questions: list[dict[str, Any]], *, k: int | None = None,
+             out: Path | None = None,
+             progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Answer every question; write per-question lines to ``out``; return the summary.
 
-    ``with_gold`` counts questions with gold ids (the ranking metrics are over those);
-    the answer metrics are over the questions that have the field they need.
+    Each answer is the one ``newsqa ask`` gives (``engine.ask`` with the same ``k``, default
+    the settings' k, and the question's date as its as-of date), so a question scores what a
+    user would read; ``latency_ms`` is that call's.  The ranking metrics are over the first
+    ``RANK_DEPTH`` articles of a separate, deeper search.  ``with_gold`` counts questions
+    with gold ids (the ranking metrics are over those); the answer metrics are over the
+    questions that have the field they need.  ``progress`` receives the number of questions
+    done after each one.
     """
     rows: list[dict[str, Any]] = []
     sink = out.open("w", encoding="utf-8") if out else None
     try:
-        for q in questions:
+        for n, q in enumerate(questions, 1):
+            as_of = question_date(q)
             t0 = time.perf_counter()
-            frame = engine.time_frame(q["question"], question_date(q))
-            passages = engine.search(q["question"], k=max(k * 3, engine.settings.k),
-                                     frame=frame)
-            answer = engine.compose(q["question"], passages[: engine.settings.k], frame)
+            answer = engine.ask(q["question"], k=k, as_of=as_of)
             ms = (time.perf_counter() - t0) * 1000
-            ranked = dedupe(p.article_id for p in passages)[:k]
+            passages = engine.search(q["question"], k=RANK_DEPTH * 3, as_of=as_of)
+            ranked = dedupe(p.article_id for p in passages)[:RANK_DEPTH]
             line = {
                 "id": q["id"], "retrieved": ranked, "answer": answer.answer,
                 "citations": [{"article_id": c.article_id, "quote": c.quote, "start": c.start,
@@ -136,6 +146,8 @@ def run_eval(engine, questions: list[dict[str, Any]], *, k: int = 10,
             rows.append(row)
             if sink:
                 sink.write(json.dumps(line, ensure_ascii=False) + "\n")
+            if progress:
+                progress(n)
     finally:
         if sink:
             sink.close()

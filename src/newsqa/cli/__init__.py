@@ -1,8 +1,11 @@
 """The ``newsqa`` command line: a thin face over :class:`newsqa.engine.Engine`.
 
 Every command builds its engine from the same settings (``--index``, ``NEWSQA_*``, config
-file), calls one engine method and renders the result (rich text, or JSON with ``--json``).
-User errors print one line, ``error: …``, and exit with status 2.
+file), calls one engine method and renders the result (rich text, or JSON with ``--json``)
+on stdout; progress and errors go to stderr.  Arguments are checked before the engine loads
+anything.  Exit status (docs/cli.md): 0 done; 1 some inputs failed and the rest was done;
+2 a usage error, or nothing done because everything failed, with one ``error: …`` line;
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -10,49 +13,111 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer.core import TyperArgument, TyperCommand
 from typer.exceptions import TyperException
 
 from newsqa.answer.backends import usage as llm_usage
-from newsqa.config import Settings
+from newsqa.cli.validate import check_options
 from newsqa.errors import NewsqaError
-from newsqa.types import Filters
+from newsqa.logs import quiet_third_party_logs
+from newsqa.types import Filters, IngestReport
+
+if TYPE_CHECKING:
+    from newsqa.cli.progress import ProgressDisplay
+    from newsqa.engine import Engine
+
+HELP = """Question answering over news archives: every answer quotes, and numbers, the
+article excerpts it rests on.
+
+\b
+Examples:
+  newsqa ingest --sample              index the bundled sample archive
+  newsqa ingest archive/ feed.xml     files and folders: JSONL, HTML, RSS, WARC, ...
+  newsqa ask "What did Lavrov demand?"
+  newsqa ask "What happened this week?" --as-of 2016-10-31 --source RT
+  newsqa chat                         follow-up questions in a conversation
+
+Exit status: 0 done; 1 some inputs failed (the rest was done); 2 usage error, or nothing
+done because everything failed; 130 interrupted.  Progress and errors go to stderr.
+"""
 
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-    rich_markup_mode=None, help="Question answering over news archives, with cited excerpts.",
+    add_completion=False, pretty_exceptions_enable=False,
+    rich_markup_mode=None, help=HELP,
 )
 
-IndexOpt = Annotated[
-    Path | None, typer.Option("--index", help="Index directory [env NEWSQA_INDEX; ./index].")
-]
+
+class Command(TyperCommand):
+    """Help as click writes it: ``ask [OPTIONS] QUESTION`` and ``QUESTION  The question…``
+    rather than typer's ``{question}`` and ``QUESTION <str>``, and the command's first
+    sentence in ``newsqa --help`` whole, however narrow the terminal (click cuts it)."""
+
+    @staticmethod
+    def _name(param: TyperArgument) -> str:
+        name = param.metavar or (param.name or "").upper()
+        return name + ("..." if param.nargs != 1 else "")
+
+    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                name = self._name(param)
+                pieces.append(name if param.required else f"[{name}]")
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+    def format_options(self, ctx: typer.Context, formatter) -> None:
+        args, opts = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if isinstance(param, TyperArgument):
+                args.append((self._name(param), record[1]))
+            else:
+                opts.append(record)
+        for title, rows in (("Arguments", args), ("Options", opts)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        return super().get_short_help_str(limit=1000)
+
+
+IndexOpt = Annotated[Path | None, typer.Option(
+    "--index", metavar="DIR", help="Index directory [env NEWSQA_INDEX; default ./index].")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
-KOpt = Annotated[int | None, typer.Option("--k", min=1, max=100, help="Passages to retrieve.")]
-SinceOpt = Annotated[str | None, typer.Option("--since", help="Only articles from this date.")]
-UntilOpt = Annotated[str | None, typer.Option("--until", help="Only articles up to this date.")]
-AsOfOpt = Annotated[
-    str | None,
-    typer.Option("--as-of", help="Date the question is asked (for 'this week', 'latest'); "
-                 "default today."),
-]
-SourceOpt = Annotated[
-    list[str] | None, typer.Option("--source", help="Only this outlet (repeatable; substring).")
-]
-LangOpt = Annotated[
-    str | None, typer.Option("--lang", help="Only articles in this language (ISO code: en, ru).")
-]
-
-
-LlmOpt = Annotated[
-    str | None,
-    typer.Option("--llm", help=f"{llm_usage()} [env NEWSQA_LLM]."),
-]
+QuietOpt = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="No progress display (errors are still printed).")]
+KOpt = Annotated[int | None, typer.Option(
+    "--k", min=1, max=100, metavar="N",
+    help="Passages an answer draws on [default: the k setting, 8].")]
+SinceOpt = Annotated[str | None, typer.Option(
+    "--since", metavar="DATE", help="Only articles from this date on (YYYY-MM-DD, YYYY-MM "
+    "or YYYY).")]
+UntilOpt = Annotated[str | None, typer.Option(
+    "--until", metavar="DATE", help="Only articles up to this date (a month or year: to its "
+    "end).")]
+AsOfOpt = Annotated[str | None, typer.Option(
+    "--as-of", metavar="DATE", help="Date the question is asked, for 'this week', 'latest' "
+    "[default: today].")]
+SourceOpt = Annotated[list[str] | None, typer.Option(
+    "--source", metavar="OUTLET", help="Only this outlet: a name or part of one, e.g. RT "
+    "(repeatable).")]
+LangOpt = Annotated[str | None, typer.Option(
+    "--lang", metavar="CODE", help="Only articles in this language (ISO 639 code: en, ru).")]
+LlmOpt = Annotated[str | None, typer.Option(
+    "--llm", metavar="BACKEND", help=f"{llm_usage()} [env NEWSQA_LLM].")]
 
 
 def make_engine(index: Path | None, llm: str | None = None):  # -> Engine
     """The engine for ``--index`` (else settings); imported lazily to keep start-up fast."""
+    from newsqa.config import Settings
     from newsqa.engine import Engine
 
     overrides = {key: value for key, value in (("index", index), ("llm", llm)) if value}
@@ -81,27 +146,61 @@ def emit_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
 
 
-@app.command()
+def progress_display(engine: Engine, label: str, total: int | None, unit: str,
+                     quiet: bool) -> ProgressDisplay:
+    """The stderr progress of a long command (progress.py); off with ``--quiet``."""
+    from newsqa.cli.progress import ProgressDisplay
+
+    return ProgressDisplay(label, total, unit=unit, enabled=not quiet,
+                           interval=engine.settings.progress_interval)
+
+
+def ingest_status(report: IngestReport) -> int:
+    """Exit status of an ingest after listing its failures on stderr: 0 none failed, 1 some
+    did (the rest is in the index), 2 everything failed and nothing was ingested."""
+    from newsqa.cli.render import print_failures
+
+    if not report.failed:
+        return 0
+    print_failures(report.failed)
+    good = report.added + report.updated + report.unchanged + report.duplicate
+    failed = len(report.failed)
+    if not good:
+        which = "the input" if failed == 1 else f"all {failed} inputs"
+        sys.stderr.write(f"error: nothing ingested: {which} failed\n")
+        return 2
+    sys.stderr.write(f"error: {failed} of {failed + good} inputs failed; the rest was "
+                     "ingested\n")
+    return 1
+
+
+@app.command(cls=Command)
 def ingest(
-    archive: Annotated[
-        list[str] | None, typer.Argument(help="Files, directories or http(s) URLs.")
-    ] = None,
+    archive: Annotated[list[str] | None, typer.Argument(
+        metavar="ARCHIVE", help="Files, directories or http(s) URLs.")] = None,
     sample: Annotated[bool, typer.Option("--sample", help="Ingest the bundled sample.")] = False,
-    urls: Annotated[
-        Path | None, typer.Option("--urls", help="File of URLs to fetch, one per line.")
-    ] = None,
-    field_map: Annotated[
-        str | None, typer.Option("--map", help="Field overrides, e.g. text=body,date=pubdate.")
-    ] = None,
+    urls: Annotated[Path | None, typer.Option(
+        "--urls", metavar="FILE", help="File of URLs to fetch, one per line.")] = None,
+    field_map: Annotated[str | None, typer.Option(
+        "--map", metavar="FIELD=COLUMN,...",
+        help="Which input fields hold what, e.g. text=body,date=pubdate.")] = None,
     index: IndexOpt = None,
+    quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Load, chunk, embed and store articles (incremental: unchanged ones are skipped).
+    """Add articles to the index; unchanged ones are skipped.
 
-    Formats: JSON/JSONL, text/Markdown, HTML pages, RSS/Atom feeds, CSV/TSV, WARC(.gz),
-    and pages fetched from URLs.
+    Articles are loaded, split into passages, embedded and stored.  Formats: JSON/JSONL,
+    text/Markdown, HTML pages, RSS/Atom feeds, CSV/TSV, WARC(.gz), and pages fetched from
+    URLs.  A bad file or record is reported (stderr) and the rest is still ingested.
+
+    \b
+    Examples:
+      newsqa ingest --sample
+      newsqa ingest archive/ extra.jsonl --map text=body,date=pubdate
+      newsqa ingest --urls links.txt --json > report.json
     """
-    from newsqa.cli.render import IngestProgress, print_ingest_report
+    from newsqa.cli.render import print_ingest_report
     from newsqa.engine import sample_archive_path
     from newsqa.ingest.loaders import LoadOptions, estimate_items, parse_field_map
     from newsqa.ingest.urls import is_url, read_url_list
@@ -117,17 +216,22 @@ def ingest(
     engine = make_engine(index)
     files = [Path(i) for i in inputs if not (isinstance(i, str) and is_url(i))]
     total = estimate_items(files) if len(files) == len(inputs) else None  # URLs: unknown
-    with IngestProgress(enabled=not as_json, total=total) as bar:
-        report = engine.ingest(inputs, options=options, progress=bar.update)
+    with progress_display(engine, "ingest", total, "articles", quiet) as shown:
+        report = engine.ingest(inputs, options=options, progress=lambda state: shown.update(
+            state.done, f"{state.chunks:,} chunks"))
     if as_json:
         emit_json(report.to_dict())
     else:
         print_ingest_report(report, engine.stats())
+    status = ingest_status(report)
+    if status:
+        raise typer.Exit(status)
 
 
-@app.command()
+@app.command(cls=Command)
 def ask(
-    question: Annotated[str, typer.Argument(help="The question.")],
+    question: Annotated[str, typer.Argument(
+        metavar="QUESTION", help="The question, in quotes (at most 1,000 characters).")],
     since: SinceOpt = None,
     until: UntilOpt = None,
     source: SourceOpt = None,
@@ -138,7 +242,16 @@ def ask(
     index: IndexOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Answer a question with numbered citations of verbatim excerpts."""
+    """Answer a question with numbered citations of verbatim excerpts.
+
+    Time words ("last week", "in October", "latest") are read against --as-of.
+
+    \b
+    Examples:
+      newsqa ask "What did Lavrov demand?"
+      newsqa ask "Who reported on Aleppo?" --since 2016-10 --source RT --json
+    """
+    check_options(question, since, until, lang)
     from newsqa.cli.render import print_answer
 
     engine = make_engine(index, llm)
@@ -150,19 +263,26 @@ def ask(
         print_answer(answer)
 
 
-@app.command()
+@app.command(cls=Command)
 def search(
-    query: Annotated[str, typer.Argument(help="Search text.")],
+    query: Annotated[str, typer.Argument(metavar="QUERY", help="Search text.")],
     since: SinceOpt = None,
     until: UntilOpt = None,
     source: SourceOpt = None,
     lang: LangOpt = None,
-    k: Annotated[int, typer.Option("--k", min=1, max=100, help="Passages to show.")] = 10,
+    k: Annotated[int, typer.Option("--k", min=1, max=100, metavar="N",
+                                   help="Passages to show.")] = 10,
     as_of: AsOfOpt = None,
     index: IndexOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show the passages that best match a query."""
+    """Show the passages that best match a query, with their scores.
+
+    \b
+    Example:
+      newsqa search "Al-Nusra Aleppo" --k 3 --source RT
+    """
+    check_options(query, since, until, lang)
     from newsqa.cli.render import print_passages
 
     engine = make_engine(index)
@@ -175,9 +295,9 @@ def search(
         print_passages(query, passages)
 
 
-@app.command()
+@app.command(cls=Command)
 def stats(index: IndexOpt = None, as_json: JsonOpt = False) -> None:
-    """Articles, chunks, sources, date range, model and size on disk."""
+    """Show what the index holds: articles, outlets, dates, model, size."""
     from newsqa.cli.render import print_stats
 
     data = make_engine(index).stats()
@@ -187,80 +307,118 @@ def stats(index: IndexOpt = None, as_json: JsonOpt = False) -> None:
         print_stats(data)
 
 
-@app.command()
+@app.command(cls=Command)
 def remove(
-    article_ids: Annotated[list[str], typer.Argument(help="Article ids to delete.")],
+    article_ids: Annotated[list[str], typer.Argument(
+        metavar="ID", help="Article ids to delete (as in answers' sources).")],
     index: IndexOpt = None,
+    quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Delete articles and their chunks from the index."""
+    """Delete articles and their passages from the index.
+
+    Exit status 1 when some ids were not found (the others are removed), 2 when none was.
+
+    \b
+    Example:
+      newsqa remove rt-2016-10-31-lavrov-al-nusra
+    """
     engine = make_engine(index)
-    missing = engine.remove(article_ids)
+    with progress_display(engine, "remove", len(article_ids), "ids", quiet) as shown:
+        missing = engine.remove(article_ids, progress=shown.update)
     removed = [a for a in article_ids if a not in missing]
     if as_json:
         emit_json({"removed": removed, "not_found": missing})
-    else:
-        typer.echo(f"removed {len(removed)} article(s)"
-                   + (f"; not found: {', '.join(missing)}" if missing else ""))
-    if missing and not removed:
-        raise typer.Exit(1)
+    elif removed:
+        typer.echo(f"removed {len(removed)} article(s)")
+    if missing:
+        typer.echo(f"error: no article with id {', '.join(map(repr, missing))}", err=True)
+        raise typer.Exit(1 if removed else 2)
 
 
-@app.command(name="eval")
+@app.command(name="eval", cls=Command)
 def evaluate(
-    questions: Annotated[Path, typer.Argument(help="JSONL of {id, question, date?, ...}.")],
-    k: Annotated[int, typer.Option("--k", min=1, max=100, help="Articles to rank.")] = 10,
-    out: Annotated[Path | None, typer.Option("--out", help="Per-question JSONL.")] = None,
+    questions: Annotated[Path, typer.Argument(
+        metavar="QUESTIONS", help="JSON lines, one question each: \"question\", and "
+        "optionally \"id\", \"date\" (its as-of date), \"gold_doc_ids\", \"evidence\".")],
+    k: KOpt = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", metavar="FILE", help="Write one JSON line per question here.")] = None,
     index: IndexOpt = None,
+    quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run a question set once through the engine; print hits@1/5/10 and MRR@10."""
+    """Score a question set: hits@1/5/10, MRR@10 and the answers' citations.
+
+    Every question is answered as 'newsqa ask' answers it (same --k), once.
+
+    \b
+    Example:
+      newsqa eval questions.jsonl --out answers.jsonl
+    """
     from newsqa.cli.render import print_eval
     from newsqa.evaluation import load_questions, run_eval
 
+    qs = load_questions(questions)
     engine = make_engine(index)
-    summary = run_eval(engine, load_questions(questions), k=k, out=out)
+    with progress_display(engine, "eval", len(qs), "questions", quiet) as shown:
+        summary = run_eval(engine, qs, k=k, out=out, progress=shown.update)
     if as_json:
         emit_json(summary)
     else:
         print_eval(summary)
 
 
-@app.command()
+@app.command(cls=Command)
 def chat(
-    conversation: Annotated[
-        str | None, typer.Option("--conversation", help="Resume the conversation with this id.")
-    ] = None,
+    conversation: Annotated[str | None, typer.Option(
+        "--conversation", metavar="ID", help="Resume the conversation with this id.")] = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     source: SourceOpt = None,
     lang: LangOpt = None,
     k: KOpt = None,
     llm: LlmOpt = None,
+    as_of: AsOfOpt = None,
     index: IndexOpt = None,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Read one question per stdin line, print one JSON answer per line.")
     ] = False,
 ) -> None:
-    """Chat: each question is a follow-up of the ones before (/sources, /new, /quit)."""
+    """Ask questions in a conversation: each one follows up the ones before.
+
+    In the chat: /sources shows the last answer's quotes, /history the conversation, /new
+    starts over, /quit ends (the conversation is kept; resume it with --conversation).
+
+    \b
+    Examples:
+      newsqa chat --as-of 2016-10-31
+      printf 'What did Lavrov demand?\\nWhy?\\n' | newsqa chat --json
+    """
+    check_options(None, since, until, lang)
     from newsqa.cli.chat import run_json, run_repl
     from newsqa.cli.render import console
 
     engine = make_engine(index, llm)
     engine.llm  # noqa: B018 (a bad --llm or a missing extra fails now, not mid-chat)
     filters = make_filters(engine, since, until, source, lang)
+    when = parse_as_of(as_of)
     if as_json:
-        run_json(engine, conversation, sys.stdin, sys.stdout, filters=filters, k=k)
+        run_json(engine, conversation, sys.stdin, sys.stdout, filters=filters, k=k, as_of=when)
     else:
-        run_repl(engine, conversation, console, filters=filters, k=k)
+        run_repl(engine, conversation, console, filters=filters, k=k, as_of=when)
 
 
-@app.command(name="bot")
+@app.command(name="bot", cls=Command)
 def run_bot(
     sync: Annotated[bool, typer.Option("--sync", help="(Re)register the slash commands.")] = False,
     index: IndexOpt = None,
 ) -> None:
-    """Run the Discord bot (token in DISCORD_TOKEN; setup in docs/discord.md)."""
+    """Run the Discord bot over the index.
+
+    The bot token is read from DISCORD_TOKEN; setup in docs/discord.md.
+    """
+    from newsqa.config import Settings
     from newsqa_bot.app import main as bot_main
 
     rc = bot_main(sync=sync, settings=Settings(index=index) if index else Settings())
@@ -268,25 +426,64 @@ def run_bot(
         raise typer.Exit(rc)
 
 
-@app.command()
+@app.command(cls=Command)
 def feedback(
-    out: Annotated[Path | None, typer.Option("--out", help="Write here, not stdout.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", metavar="FILE", help="Write here, not to stdout.")] = None,
     index: IndexOpt = None,
 ) -> None:
-    """Export the bot's 👍/👎 feedback as JSON lines (question, answer, cited ids, vote)."""
+    """Export the bot's 👍/👎 votes as JSON lines.
+
+    One line per vote: question, answer, cited article ids, vote, hashed user, time.
+    """
+    from newsqa.config import Settings
     from newsqa_bot.feedback import export_jsonl
 
     settings = Settings(index=index) if index else Settings()
     if out is None:
-        export_jsonl(Path(settings.index), sys.stdout)
-        return
-    with out.open("w", encoding="utf-8") as stream:
-        n = export_jsonl(Path(settings.index), stream)
-    typer.echo(f"wrote {n} feedback record(s) to {out}", err=True)
+        n = export_jsonl(Path(settings.index), sys.stdout)
+    else:
+        with out.open("w", encoding="utf-8") as stream:
+            n = export_jsonl(Path(settings.index), stream)
+        typer.echo(f"wrote {n} feedback record(s) to {out}", err=True)
+    if not n:
+        typer.echo(f"no feedback yet: no votes recorded under {settings.index}", err=True)
+
+
+def package_version() -> str:
+    """The installed distribution's version (pyproject.toml is its one source)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("newsqa")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+def show_version(value: bool) -> None:
+    """``--version``: eager, so it answers before any command or argument is checked."""
+    if value:
+        typer.echo(f"newsqa {package_version()}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def options(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=show_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """The options before a command; ``newsqa`` alone prints the help on stdout and exits 0
+    (asking for nothing is asking what there is, not a mistake)."""
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit()
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry: one-line errors for bad usage and for engine errors."""
+    quiet_third_party_logs()
     try:
         rc = app(args=argv, standalone_mode=False)
     except typer.Abort:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterable
+from datetime import date
 from typing import TextIO
 
 from rich.console import Console
@@ -26,7 +27,8 @@ HELP = "/sources  quotes of the last answer · /history  this conversation · /n
 
 
 def run_json(engine, conversation_id: str | None, lines: Iterable[str], out: TextIO, *,
-             filters: Filters | None = None, k: int | None = None) -> str:
+             filters: Filters | None = None, k: int | None = None,
+             as_of: date | None = None) -> str:
     """Answer each non-empty line as a follow-up; one JSON object per line on ``out``.
 
     Returns the conversation id (also in every line) so a script can resume it later.
@@ -36,7 +38,7 @@ def run_json(engine, conversation_id: str | None, lines: Iterable[str], out: Tex
         question = line.strip()
         if not question:
             continue
-        data = conv.ask(question, filters=filters, k=k).to_dict()
+        data = conv.ask(question, filters=filters, k=k, as_of=as_of).to_dict()
         data["conversation_id"] = conv.id
         out.write(json.dumps(data, ensure_ascii=False) + "\n")
         out.flush()
@@ -79,7 +81,8 @@ def _show(console: Console, answer: Answer, streamed: bool) -> None:
 
 
 def run_repl(engine, conversation_id: str | None, console: Console, *,
-             filters: Filters | None = None, k: int | None = None) -> None:
+             filters: Filters | None = None, k: int | None = None,
+             as_of: date | None = None) -> None:
     """The interactive loop; ends on /quit, Ctrl-D or Ctrl-C at the prompt."""
     with contextlib.suppress(ImportError):  # line editing and arrow-key history for input()
         import readline  # noqa: F401
@@ -116,7 +119,8 @@ def run_repl(engine, conversation_id: str | None, console: Console, *,
             try:
                 with _Stream(console) as stream:
                     on_text = stream.write if engine.llm is not None else None
-                    last = conv.ask(line, filters=filters, k=k, on_text=on_text)
+                    last = conv.ask(line, filters=filters, k=k, as_of=as_of,
+                                    on_text=on_text)
                 _show(console, last, stream.started)
             except NewsqaError as err:
                 console.print(f"[red]error:[/] {escape(str(err))}")

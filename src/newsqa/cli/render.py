@@ -1,7 +1,10 @@
 """Terminal rendering with rich: answers with their numbered sources, passages, reports.
 
 Kept apart from the CLI's argument handling so that what a reader sees is defined in one
-place; JSON output bypasses it and uses the models' ``to_dict``.
+place; JSON output bypasses it and uses the models' ``to_dict``.  On a terminal, text wraps
+at its width and the answer sits in a box; sent to a file or a pipe, nothing is wrapped and
+nothing boxed, so a saved answer keeps every URL and quote on one line.  Colour appears only
+on a terminal, and not there either when ``NO_COLOR`` is set (rich's rules).
 """
 
 from __future__ import annotations
@@ -13,20 +16,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.padding import Padding
 from rich.panel import Panel
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
-from newsqa.ingest.ingestor import Progress as IngestState
 from newsqa.types import Answer, IngestReport, Passage
 
-console = Console(highlight=False, soft_wrap=False)
+console = Console(highlight=False)
+console.soft_wrap = not console.is_terminal
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)  # paths stay whole
 
 
 def source_line(source: str | None, title: str, date: str | None, url: str | None) -> str:
@@ -43,7 +39,10 @@ def print_answer(answer: Answer) -> None:
     console.print(f"[bold cyan]Q:[/] {escape(answer.question)}")
     for note in (n for n in answer.notes if n not in answer.answer):  # the frame is inline
         console.print(f"[dim]{escape(note)}[/]")
-    console.print(Panel(escape(answer.answer), title="Answer", expand=False))
+    if console.is_terminal:
+        console.print(Panel(escape(answer.answer), title="Answer", expand=False))
+    else:
+        console.print(f"[bold]Answer:[/] {escape(answer.answer)}")
     if answer.citations:
         print_sources(answer)
 
@@ -53,7 +52,8 @@ def print_sources(answer: Answer) -> None:
     console.print("[bold]Sources[/]")
     for c in answer.citations:
         console.print(f"[{c.n}] " + source_line(c.source, c.title, c.date, c.url))
-        console.print(Padding(f"[italic]{escape(c.quote)}[/]", (0, 0, 0, 4)))
+        quote = f"[italic]{escape(c.quote)}[/]"
+        console.print(Padding(quote, (0, 0, 0, 4)) if console.is_terminal else f"    {quote}")
         console.print(f"    [dim]{c.article_id} · chars {c.start}–{c.end}[/]")
         if c.also:
             outlets = dict.fromkeys(d["source"] or d["url"] or d["id"] for d in c.also)
@@ -72,32 +72,37 @@ def print_passages(query: str, passages: list[Passage]) -> None:
 
 
 def print_stats(data: dict[str, Any]) -> None:
-    t = Table(show_header=False, box=None)
-    for key in ("articles", "chunks", "duplicates", "date_from", "date_to", "model", "index",
-                "chroma"):
-        t.add_row(key, str(data.get(key)))
-    t.add_row("size on disk", f"{data['size_bytes'] / 1e6:.1f} MB")
-    console.print(t)
+    rows = [(key, str(data.get(key))) for key in ("articles", "chunks", "duplicates",
+                                                   "date_from", "date_to", "model", "index",
+                                                   "chroma")]
+    rows.append(("size on disk", f"{data['size_bytes'] / 1e6:.1f} MB"))
+    for key, value in rows:  # plain lines: a long index path is not wrapped in a cell
+        console.print(f"{key:<13} {escape(value)}")
     console.print("[bold]sources[/]")
     for name, n in data["sources"].items():
         console.print(f"  {n:>6}  {escape(name)}")
 
 
 def print_ingest_report(report: IngestReport, stats: dict[str, Any]) -> None:
+    """What an ingest did (stdout); the failures are listed on stderr by print_failures."""
     console.print(
         f"[bold]ingested[/] in {report.seconds:.1f}s: {report.added} added, {report.updated} "
         f"updated, {report.unchanged} unchanged, {report.duplicate} duplicate, "
         f"{len(report.failed)} failed; {report.chunks} chunks embedded"
     )
-    for where, reason in report.failed[:20]:
-        console.print(f"  [red]failed[/] {escape(where)}: {escape(reason)}")
-    if len(report.failed) > 20:
-        console.print(f"  … and {len(report.failed) - 20} more")
     if report.skipped:
         reasons = Counter(reason for _, reason in report.skipped)
         console.print(f"  [dim]skipped {len(report.skipped)} non-articles: "
                       + "; ".join(f"{n}× {escape(r)}" for r, n in reasons.most_common(5)) + "[/]")
     console.print(f"index now holds {stats['articles']} articles, {stats['chunks']} chunks")
+
+
+def print_failures(failed: list[tuple[str, str]], limit: int = 20) -> None:
+    """The first ``limit`` failed inputs with their reasons, on stderr."""
+    for where, reason in failed[:limit]:
+        err_console.print(f"[red]failed[/] {escape(where)}: {escape(reason)}")
+    if len(failed) > limit:
+        err_console.print(f"… and {len(failed) - limit} more")
 
 
 def print_eval(summary: dict[str, Any]) -> None:
@@ -110,37 +115,3 @@ def print_eval(summary: dict[str, Any]) -> None:
         elif key != "questions":
             t.add_row(key, str(value))
     console.print(t)
-
-
-class IngestProgress:
-    """A rich progress bar fed by the ingestor's callback (articles, chunks, rate, elapsed)."""
-
-    def __init__(self, enabled: bool = True, total: int | None = None) -> None:
-        self.enabled = enabled and console.is_terminal
-        self.total = total
-        self._progress = Progress(
-            TextColumn("[bold]ingest[/]"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[chunks]} chunks · {task.fields[rate]} chunks/s"),
-            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console,
-            transient=False,
-        )
-        self._task = None
-
-    def __enter__(self) -> IngestProgress:
-        if self.enabled:
-            self._progress.start()
-            self._task = self._progress.add_task("ingest", total=self.total, chunks=0,
-                                                rate="-")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.enabled:
-            self._progress.stop()
-
-    def update(self, state: IngestState) -> None:
-        if self._task is None:
-            return
-        elapsed = self._progress.tasks[0].elapsed or 0.0
-        rate = f"{state.chunks / elapsed:.0f}" if elapsed > 1 else "-"
-        self._progress.update(self._task, completed=state.articles, chunks=state.chunks,
-                              rate=rate)

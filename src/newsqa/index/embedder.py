@@ -9,7 +9,7 @@ Chroma equals 1 - dot product.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -174,7 +174,8 @@ class Embedder(Embeddings):
     def _query_vector(self, text: str) -> tuple[float, ...]:
         return tuple(self.encode([text], precise=True)[0].tolist())
 
-    def encode(self, texts: list[str], precise: bool = False) -> np.ndarray:
+    def encode(self, texts: list[str], precise: bool = False,
+               progress: Callable[[int], None] | None = None) -> np.ndarray:
         """(n, dim) float32 unit vectors, in the order of ``texts``.
 
         ``precise`` (questions): with ``onnx-int8``, run the fused fp32 graph instead.  A
@@ -184,13 +185,19 @@ class Embedder(Embeddings):
         an fp32 question it kept it.  The fp32 pass over one question costs ~2 ms.
 
         All texts are tokenised in one call (the fast tokenizer is parallel), sorted by
-        length, and cut into batches padded only to their own longest text.
+        length, and cut into batches padded only to their own longest text.  ``progress``
+        receives the number of texts embedded so far after each batch (ingest's bar moves
+        while a large batch is embedded, not once it is stored).
         """
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
+        done = 0
         for idx, batch, mask in self.batches(texts):
             out[idx] = self._forward(batch, mask, precise)
+            done += len(idx)
+            if progress:
+                progress(done)
         return out
 
     def batches(self, texts: list[str]) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:

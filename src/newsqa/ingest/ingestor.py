@@ -33,11 +33,24 @@ Batch = list[tuple[Article, list[Chunk], bool]]  # (article, chunks, is_update)
 
 @dataclass
 class Progress:
-    """Counters handed to the progress callback after each item and batch."""
+    """Counters handed to the progress callback as work finishes.
+
+    ``articles`` counts the items read; ``done`` the items finished, which is what a progress
+    bar shows: an item settles at once when nothing is written for it (unchanged, duplicate,
+    failed, skipped), a new or changed article once its chunks are embedded.  While a batch
+    is embedded ``done`` grows by fractions of its articles, so a bar moves steadily through a
+    large batch instead of jumping once it is stored.
+    """
 
     articles: int = 0
     chunks: int = 0
+    settled: int = 0  # items that needed no write (counted on the reading thread)
+    written: float = 0.0  # articles embedded (counted on the writing thread)
     report: IngestReport = field(default_factory=IngestReport)
+
+    @property
+    def done(self) -> float:
+        return self.settled + self.written
 
 
 ProgressFn = Callable[[Progress], None]
@@ -77,8 +90,16 @@ class Ingestor:
         writes = Catalog(self.catalog.path.parent) if self.pipelined else self.catalog
 
         def write(batch: Batch) -> None:
-            self._write(batch, report, writes)
-            state.chunks += sum(len(c) for _, c, _ in batch)
+            base, n_chunks = state.written, sum(len(c) for _, c, _ in batch)
+
+            def embedded(rows: int) -> None:
+                state.written = base + len(batch) * rows / n_chunks
+                if progress:
+                    progress(state)
+
+            self._write(batch, report, writes, embedded)
+            state.written = base + len(batch)
+            state.chunks += n_chunks
 
         writer = BackgroundWriter(write) if self.pipelined else None
 
@@ -113,60 +134,69 @@ class Ingestor:
                 run_texts: dict[str, str], run_ids: set[str],
                 flush: Callable[..., None], progress: ProgressFn | None) -> None:
         """Classify each item; new and changed articles are chunked into ``pending``."""
-        report = state.report
         for item in items:
             state.articles += 1
-            if isinstance(item, LoadSkip):
-                report.skipped.append((item.where, item.reason))
-                continue
-            if isinstance(item, LoadError):
-                report.failed.append((item.where, item.reason))
-                continue
-            art = item
-            if len(art.text) > self.max_chars:
-                report.failed.append(
-                    (art.origin or art.id,
-                     f"text too long ({len(art.text):,} chars > {self.max_chars:,} limit)"))
-                continue
-            if art.id in run_ids:
-                flush(wait=True)  # a repeated id in one run: the later record wins, in order
-            run_ids.add(art.id)
-            old_hash = self.catalog.record_hash(art.id)
-            if old_hash == art.record_hash:
-                report.unchanged += 1
-                continue
-            canonical = run_texts.get(art.text_hash) or self.catalog.id_with_text(art.text_hash)
-            sig = None
-            if not canonical and self.neardup is not None:
-                # A syndicated copy: not the same text, but nearly (see neardup.py).
-                sig = self.neardup.signature(art.text)
-                if sig is not None:
-                    canonical = self.neardup.find(
-                        sig, art.id,
-                        alive=lambda i: i in run_ids or self.catalog.record_hash(i) is not None)
-            if canonical and canonical != art.id:
-                if old_hash is not None:  # it was its own article before; now a copy
-                    self._remove(art.id)
-                self.catalog.add_duplicate(art, canonical)
-                report.duplicate += 1
-                continue
-            run_texts[art.text_hash] = art.id
-            chunks = self.chunker.split(art)
-            if not chunks:
-                report.failed.append((art.origin or art.id, "no text to index"))
-                continue
-            if sig is not None:
-                self.neardup.add(art.id, sig)
-            pending.append((art, chunks, old_hash is not None))
-            if sum(len(c) for _, c, _ in pending) >= self.batch_chunks:
+            if not self._classify(item, state.report, pending, run_texts, run_ids, flush):
+                state.settled += 1
+                if progress:
+                    progress(state)
+            elif sum(len(c) for _, c, _ in pending) >= self.batch_chunks:
                 flush()
-            elif progress and state.articles % 50 == 0:
-                progress(state)
 
-    def _write(self, batch: Batch, report: IngestReport, catalog: Catalog) -> None:
+    def _classify(self, item: Article | LoadError, report: IngestReport, pending: Batch,
+                  run_texts: dict[str, str], run_ids: set[str],
+                  flush: Callable[..., None]) -> bool:
+        """Record what ``item`` is; True when it was queued in ``pending`` to be written."""
+        if isinstance(item, LoadSkip):
+            report.skipped.append((item.where, item.reason))
+            return False
+        if isinstance(item, LoadError):
+            report.failed.append((item.where, item.reason))
+            return False
+        art = item
+        if len(art.text) > self.max_chars:
+            report.failed.append(
+                (art.origin or art.id,
+                 f"text too long ({len(art.text):,} chars > {self.max_chars:,} limit)"))
+            return False
+        if art.id in run_ids:
+            flush(wait=True)  # a repeated id in one run: the later record wins, in order
+        run_ids.add(art.id)
+        old_hash = self.catalog.record_hash(art.id)
+        if old_hash == art.record_hash:
+            report.unchanged += 1
+            return False
+        canonical = run_texts.get(art.text_hash) or self.catalog.id_with_text(art.text_hash)
+        sig = None
+        if not canonical and self.neardup is not None:
+            # A syndicated copy: not the same text, but nearly (see neardup.py).
+            sig = self.neardup.signature(art.text)
+            if sig is not None:
+                canonical = self.neardup.find(
+                    sig, art.id,
+                    alive=lambda i: i in run_ids or self.catalog.record_hash(i) is not None)
+        if canonical and canonical != art.id:
+            if old_hash is not None:  # it was its own article before; now a copy
+                self._remove(art.id)
+            self.catalog.add_duplicate(art, canonical)
+            report.duplicate += 1
+            return False
+        run_texts[art.text_hash] = art.id
+        chunks = self.chunker.split(art)
+        if not chunks:
+            report.failed.append((art.origin or art.id, "no text to index"))
+            return False
+        if sig is not None:
+            self.neardup.add(art.id, sig)
+        pending.append((art, chunks, old_hash is not None))
+        return True
+
+    def _write(self, batch: Batch, report: IngestReport, catalog: Catalog,
+               embedded: Callable[[int], None]) -> None:
         articles = {a.id: a for a, _, _ in batch}
         chunks = [c for _, cs, _ in batch for c in cs]
-        vectors = self.embedder.encode([embed_text(articles[c.article_id], c) for c in chunks])
+        vectors = self.embedder.encode([embed_text(articles[c.article_id], c) for c in chunks],
+                                       progress=embedded)
         self.store.upsert(articles, chunks, vectors)
         for art, cs, is_update in batch:
             if is_update and catalog.n_chunks(art.id) > len(cs):

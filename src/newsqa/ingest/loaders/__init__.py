@@ -93,6 +93,17 @@ def _register_formats() -> None:
             importlib.import_module(f"{__name__}.{module.name}")
 
 
+def _or_empty(items: Iterator[Item], origin: str) -> Iterator[Item]:
+    """``items``, or one error when the file held none: a file that was asked for and gave
+    nothing (an empty JSONL, a header-only CSV) is a failure to report, not a success."""
+    empty = True
+    for item in items:
+        empty = False
+        yield item
+    if empty:
+        yield LoadError(origin, "no articles in this file")
+
+
 def load_file(path: Path, options: LoadOptions | None = None) -> Iterator[Item]:
     """Yield the articles of one file, or errors naming ``file[:line]`` and the reason."""
     yield from _load(lambda: path.open("rb"), path.name, str(path), options, sidecar=path)
@@ -123,7 +134,7 @@ def _load(open_raw: Callable[[], IO[bytes]], name: str, origin: str,
             if ext not in RAW and is_binary(stream.peek(8192)[:8192]):
                 yield LoadError(origin, "binary data, not a text/news file")
                 return
-            yield from loader(stream, origin, opts)
+            yield from _or_empty(loader(stream, origin, opts), origin)
     except LoadError as err:
         yield err
     except (OSError, EOFError, zlib.error) as err:
@@ -145,11 +156,15 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path | LoadError]:
     """Expand directories recursively (sorted; hidden files, sidecars, READMEs skipped)."""
     for path in paths:
         if path.is_dir():
+            found = False
             for p in sorted(path.rglob("*")):
                 rel = p.relative_to(path).parts
                 if p.is_file() and not any(part.startswith(".") for part in rel) \
                         and not p.name.endswith(SIDECAR) and not _is_paperwork(p):
+                    found = True
                     yield p
+            if not found:
+                yield LoadError(str(path), "no files to ingest in this directory")
         elif path.is_file():
             yield path
         elif path.exists():
