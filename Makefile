@@ -10,8 +10,9 @@ TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
-	# The CPU build of torch first, so that installing newsqa finds torch already there.
-	$(PIP) torch==2.13.0 $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
+	# The CPU build of torch first, so that installing newsqa finds torch already there;
+	# without its dependencies, which the next line installs from the usual index.
+	$(PIP) --no-deps torch==2.13.0 $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
 	$(PIP) -e '.[dev,onnx,openai,ollama]'
 	touch $@
 
