@@ -46,7 +46,8 @@ QUESTION_PENALTY = 0.3
 # A follow-up's own words ("…about civilians?") missing from the sentence.
 OWN_WORDS_PENALTY = 0.15
 # An answer tells what the question does not: "What poison…?" is answered by the sentence
-# naming "Novichok", not by one repeating that he was poisoned.
+# naming "Novichok", not by one repeating that he was poisoned (unless a number or a date is
+# what is asked for).
 NEW_NAME_BONUS = 0.04
 # Candidate sentences encoded per answer (the rest are ranked by word overlap alone).
 ENCODE_MAX = 20
@@ -242,6 +243,7 @@ class ExtractiveAnswerer:
         q_words = content_words(question)
         terms = focus_terms(question)
         own = content_words(subject) if subject else set()
+        wants_name = answer_kind(question) not in ("number", "when")
         cheap: list[float] = []
         for c in cands:
             words = content_words(c.text)
@@ -263,7 +265,7 @@ class ExtractiveAnswerer:
             off_subject = bool(terms) and focus_coverage(terms, f"{c.context} {c.text}") == 0
             off_own = bool(own) and overlap(own, content_words(c.text)) == 0
             c.score = (c.support * pri + answer_type_bonus(question, c.text)
-                       + NEW_NAME_BONUS * names_new(q_words, c.text)
+                       + (NEW_NAME_BONUS * names_new(q_words, c.text) if wants_name else 0.0)
                        - SUBJECT_PENALTY * off_subject - OWN_WORDS_PENALTY * off_own
                        - QUESTION_PENALTY * c.asks)
 
@@ -293,11 +295,6 @@ class ExtractiveAnswerer:
     def supported(self, ranked: list[Candidate]) -> bool:
         """Whether any sentence supports an answer well enough not to abstain."""
         return bool(ranked) and max(c.support for c in ranked) >= self.min_support
-
-    def complete(self, chosen: list[Candidate]) -> None:
-        """Widen chosen sentences in place so each reads on its own (see complete_span)."""
-        for i, c in enumerate(chosen):
-            chosen[i] = self.completed(c)
 
     def completed(self, c: Candidate) -> Candidate:
         """``c`` widened to read on its own (see :func:`complete_span`)."""

@@ -168,13 +168,15 @@ class GenerativeAnswerer:
         self.settings = settings
 
     def select(self, ranked: list[Candidate]) -> list[Candidate]:
-        """The best distinct sentences that fit the prompt's token budget, best first."""
+        """The best distinct sentences that fit the prompt's token budget, best first, each
+        as it will be quoted (a "he said" sentence with its speaker)."""
         budget = self.settings.llm_context_tokens
         count = self.extractive.embedder.count_tokens
         chosen: list[Candidate] = []
         for c in ranked:
             if len(chosen) == MAX_EXCERPTS:
                 break
+            c = self.extractive.completed(c)
             if any(similar(c.text, d.text) or c.overlaps(d) for d in chosen):
                 continue
             cost = count(c.text) + 20  # the excerpt's header line
@@ -182,7 +184,6 @@ class GenerativeAnswerer:
                 continue  # a long quote is skipped rather than cut mid-sentence
             budget -= cost
             chosen.append(c)
-        self.extractive.complete(chosen)  # as quoted: a "he said" sentence with its speaker
         return chosen
 
     def messages(self, question: str, excerpts: list[Candidate]) -> list[BaseMessage]:

@@ -1,0 +1,98 @@
+"""The extractive answer leads with the sentence that answers, on real sample stories.
+
+Each case is a kind of question news readers ask (how many, what, when, latest, follow-ups)
+over the small multi-story index of archive_subset.py, with the real model and Chroma.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from newsqa.answer.extractive import answer_kind, asked_clause, names_new
+from newsqa.text.timewords import day_reference
+from newsqa.text.words import content_words, overlap, related
+
+from .archive_subset import NAVALNY, RT, make_engine
+
+MAGNITOGORSK = "wikinews-e85e21a0a901"
+
+
+def check_clean(engine, answer) -> None:
+    """Verbatim quotes at exact offsets; no quote repeated or overlapping another."""
+    spans: list[tuple[str, int, int]] = []
+    for c in answer.citations:
+        assert engine.article(c.article_id).text[c.start:c.end] == c.quote
+        for aid, a, b in spans:
+            assert aid != c.article_id or b <= c.start or c.end <= a, "overlapping quotes"
+        spans.append((c.article_id, c.start, c.end))
+    assert len({c.quote for c in answer.citations}) == len(answer.citations)
+
+
+def test_how_many_leads_with_the_number_of_the_event_asked_about() -> None:
+    eng = make_engine()
+    answer = eng.ask("How many people died in the Magnitogorsk apartment building collapse?")
+    first = answer.citations[0]
+    # The lede's toll, not the three dead of a separate minibus blast in the same article.
+    assert first.article_id == MAGNITOGORSK and "39" in first.quote
+    assert answer.answer.startswith(first.quote)
+    check_clean(eng, answer)
+
+
+def test_what_question_leads_with_the_sentence_naming_it() -> None:
+    eng = make_engine()
+    answer = eng.ask("What poison was Navalny poisoned with?")
+    assert "Novichok" in answer.citations[0].quote
+    check_clean(eng, answer)
+
+
+def test_latest_answers_from_the_newest_article_on_the_topic() -> None:
+    eng = make_engine()
+    answer = eng.ask("Latest news about Navalny")
+    assert answer.citations[0].article_id == NAVALNY[1]  # 2020-09-05, the newer of the two
+    check_clean(eng, answer)
+
+
+def test_when_answer_dates_the_weekday_of_its_quote() -> None:
+    eng = make_engine()
+    answer = eng.ask("When was Qasem Soleimani killed?")
+    first = answer.citations[0]
+    said, day = day_reference(first.quote, first.date)
+    assert said.lower().strip() in first.quote.lower()
+    assert any(f"{day.day} {day:%b} {day.year}" in n for n in answer.notes)
+    assert f"{day.day} {day:%b} {day.year}" in answer.answer
+
+
+def test_follow_ups_keep_the_thread_and_their_own_words() -> None:
+    conv = make_engine().conversation()
+    conv.ask("What did Lavrov demand?")
+    warn = conv.ask("What did he warn would happen if they did not?")
+    assert warn.citations[0].article_id == RT and "accomplices" in warn.citations[0].quote
+    civ = conv.ask("And what did he say about civilians?")
+    assert civ.citations[0].article_id == RT
+    assert "civilians" in civ.citations[0].quote  # not "civilizational"
+
+
+def test_inflections_match_but_longer_words_that_share_a_prefix_do_not() -> None:
+    assert related("syria", "syrian") and related("civilian", "civilians")
+    assert not related("civilians", "civilizational") and not related("state", "statement")
+    assert overlap(content_words("what about civilians"), content_words("a civilizational choice")
+                   ) == 0.0
+    assert overlap(content_words("people died"), content_words("39 people confirmed dead")) == 1
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("A Russian court ruled this week. How many months was her detention extended?", "number"),
+    ("When will NASA next attempt to launch Artemis I?", "when"),
+    ("Liz Truss became prime minister of which country this week?", "where"),
+    ("Who replaced the governor of Puerto Rico?", "who"),
+    ("What did Lavrov demand?", None),
+])
+def test_the_kind_of_answer_is_read_from_the_asking_clause(question: str, kind) -> None:
+    assert answer_kind(question) == kind
+    assert asked_clause(question).endswith("?")
+
+
+def test_a_new_name_counts_only_inside_the_sentence_and_not_from_the_question() -> None:
+    q = content_words("What poison was Navalny poisoned with?")
+    assert names_new(q, "The government said Navalny was poisoned with Novichok.")
+    assert not names_new(q, "Navalny was poisoned on Thursday, his associates said.")
