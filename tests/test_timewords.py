@@ -183,8 +183,12 @@ def test_latest_counts_from_the_newest_on_topic_article() -> None:
           _p("2019", "2019-03-01", 0.97), _p("off_topic", "2021-01-01", 0.1),
           _p("noise", "2018-01-01", 0.0)]
     assert _ids(rank_by_time(ps, frame))[:3] == ["sep", "aug", "2019"]
-    # Without time words a frame changes nothing.
-    assert rank_by_time(ps, TimeFrame(as_of=AS_OF)) == ps
+    # Without time words, asked years after the archive, a frame changes nothing ...
+    assert rank_by_time(ps, TimeFrame(as_of=date(2026, 12, 1))) == ps
+    # ... asked at the time of the news, the fresher of near-equals comes first.
+    fresh = rank_by_time(ps, TimeFrame(as_of=date(2020, 9, 6)))
+    assert _ids(fresh)[:2] == ["sep", "aug"]
+    assert fresh[0].score > fresh[1].score
 
 
 def _records(ids: set[str]) -> list[Article]:

@@ -276,15 +276,18 @@ class Engine:
         the latest news, the answer comes from the newest on-topic article if that answers.
         """
         from newsqa.answer.verify import verify_answer
+        from newsqa.text.timewords import years_named
 
         # Time words were used as filters; left in, "week" or "latest" would be scored as
         # topic words of the sentences.
         asked = frame.query if frame is not None and frame.found else question
+        years = years_named(question)
 
         def answer_from(ps: list[Passage]) -> Answer:
             if self.llm is None:
-                return self.answerer.answer(asked, ps, subject=subject)
-            return self.generator.answer(asked, ps, subject=subject, on_text=on_text)
+                return self.answerer.answer(asked, ps, subject=subject, years=years)
+            return self.generator.answer(asked, ps, subject=subject, years=years,
+                                         on_text=on_text)
 
         answer = None
         if frame is not None and frame.recency and passages and self.llm is None:

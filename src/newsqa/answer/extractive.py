@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -269,15 +270,21 @@ class ExtractiveAnswerer:
                        - SUBJECT_PENALTY * off_subject - OWN_WORDS_PENALTY * off_own
                        - QUESTION_PENALTY * c.asks)
 
-    def rank(self, question: str, passages: list[Passage], subject: str | None = None
-             ) -> list[Candidate]:
+    def rank(self, question: str, passages: list[Passage], subject: str | None = None,
+             years: Collection[str] = ()) -> list[Candidate]:
         """Distinct candidate sentences of the on-topic passages, best first (also the LLM's
         excerpts)."""
         articles = self.catalog.get_many(dict.fromkeys(p.article_id for p in passages))
         terms = focus_terms(question)
-        on_topic = [p for p in passages if p.article_id in articles and focus_coverage(
-            terms, f"{articles[p.article_id].title} {articles[p.article_id].text}") >= FOCUS_MIN]
-        cands = self.candidates(on_topic, articles)
+
+        def on_topic(art: Article) -> bool:
+            text = f"{art.title} {art.text}"
+            if years and (art.date or "")[:4] not in years and not any(y in text for y in years):
+                return False  # "the 2010 final" is not answered by a report on 2018's
+            return focus_coverage(terms, text) >= FOCUS_MIN
+
+        cands = self.candidates([p for p in passages if p.article_id in articles
+                                 and on_topic(articles[p.article_id])], articles)
         self.score(question, cands, subject)
         # The same span can come from two overlapping chunks: keep its best copy.
         best: dict[tuple[str, int, int], Candidate] = {}
@@ -287,10 +294,14 @@ class ExtractiveAnswerer:
                 best[key] = c
         return sorted(best.values(), key=lambda c: -c.score)
 
-    def answer(self, question: str, passages: list[Passage], *, subject: str | None = None
-               ) -> Answer:
-        """Compose the answer from the best-scoring sentences, or abstain."""
-        return self.compose(question, passages, self.rank(question, passages, subject))
+    def answer(self, question: str, passages: list[Passage], *, subject: str | None = None,
+               years: Collection[str] = ()) -> Answer:
+        """Compose the answer from the best-scoring sentences, or abstain.
+
+        ``years`` are the years the question names (also as time words, which ``question``
+        no longer holds): only articles of those years, or that mention one, can answer it.
+        """
+        return self.compose(question, passages, self.rank(question, passages, subject, years))
 
     def supported(self, ranked: list[Candidate]) -> bool:
         """Whether any sentence supports an answer well enough not to abstain."""

@@ -14,7 +14,7 @@ previous instructions" can at worst produce a sentence that fails the checks.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -206,10 +206,11 @@ class GenerativeAnswerer:
         return check_claim(claim, evidence, self.extractive.embedder)
 
     def answer(self, question: str, passages: list[Passage], *, subject: str | None = None,
+               years: Collection[str] = (),
                on_text: Callable[[str], None] | None = None) -> Answer:
         """A generated, citation-checked answer; extractive or abstention when it fails."""
         retrieved = list(dict.fromkeys(p.article_id for p in passages))
-        ranked = self.extractive.rank(question, passages, subject)
+        ranked = self.extractive.rank(question, passages, subject, years)
         if not self.extractive.supported(ranked):
             return Answer(question, NO_ANSWER, [], retrieved, abstained=True)
         excerpts = self.select(ranked)

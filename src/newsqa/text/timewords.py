@@ -60,6 +60,7 @@ RECENCY_HALF_LIFE_DAYS = 30.0
 # older than the as-of date it is zero for all.
 FRESH_WEIGHT = 0.3
 FRESH_HALF_LIFE_DAYS = 7.0
+FRESH_HORIZON_DAYS = 90  # older than this, the bonus (under 0.1%) is left out
 
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 _MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
@@ -717,8 +718,8 @@ def rank_by_time(passages: list[Passage], frame: TimeFrame) -> list[Passage]:
                     bonus[i] += RECENCY_WEIGHT * 0.5 ** (age / RECENCY_HALF_LIFE_DAYS)
     else:
         for i, (d, _) in enumerate(dated):
-            if d is not None:
-                age = max(0, (frame.as_of - d).days)
+            age = None if d is None else max(0, (frame.as_of - d).days)
+            if age is not None and age < FRESH_HORIZON_DAYS:
                 bonus[i] += FRESH_WEIGHT * 0.5 ** (age / FRESH_HALF_LIFE_DAYS)
     if not any(bonus):
         return passages
@@ -761,3 +762,11 @@ def day_reference(text: str, published: str | None) -> tuple[str, date] | None:
 def describe_day(d: date) -> str:
     """'Monday 10 Oct 2016'."""
     return f"{calendar.day_name[d.weekday()]} {_fmt(d)}"
+
+
+_YEAR_NAMED = re.compile(r"(?<![\w-])(?:19|20)\d\d(?![\w-])")
+
+
+def years_named(text: str) -> set[str]:
+    """The years ``text`` names ("the 2010 final", "in 2019"), as written."""
+    return set(_YEAR_NAMED.findall(text))
