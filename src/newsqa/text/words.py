@@ -7,8 +7,10 @@ agreeing on what a question is about.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from collections.abc import Collection
 
 WORD = re.compile(r"[\w’'-]+", re.UNICODE)
 STOPWORDS = frozenset(
@@ -39,15 +41,19 @@ def word_class(word: str) -> str | None:
     return WORD_CLASSES.get(word) or WORD_CLASSES.get(word.rstrip("sd").rstrip("e"))
 
 
-def content_words(text: str) -> set[str]:
-    """Lower-cased meaningful words of ``text`` (stopwords dropped), plus their word class."""
+@functools.lru_cache(maxsize=65_536)
+def content_words(text: str) -> frozenset[str]:
+    """Lower-cased meaningful words of ``text`` (stopwords dropped), plus their word class.
+
+    Memoised: ranking, answering and verifying look at the same sentences many times.
+    """
     words = {w for w in (t.lower().strip("'’-") for t in WORD.findall(text))
              if len(w) > 1 and w not in STOPWORDS}
     for w in list(words) + [t.lower() for t in WORD.findall(text)]:
         cls = word_class(w)
         if cls:
             words.add(cls)
-    return words
+    return frozenset(words)
 
 
 # Two words are forms of one ("Syria"/"Syrian", "civilian"/"civilians") when one extends the
@@ -63,15 +69,22 @@ def related(a: str, b: str) -> bool:
     return len(short) >= 4 and len(long_) - len(short) <= MAX_SUFFIX and long_.startswith(short)
 
 
-def overlap(q: set[str], s: set[str]) -> float:
-    """Share of the question's content words found in the sentence (or an inflection)."""
-    q = {w for w in q if not w.startswith("<")}
+def _stems(word: str) -> list[str]:
+    """``word`` less up to ``MAX_SUFFIX`` final letters, none shorter than four."""
+    return [word[:len(word) - k] for k in range(1, MAX_SUFFIX + 1) if len(word) - k >= 4]
+
+
+def overlap(q: Collection[str], s: Collection[str]) -> float:
+    """Share of the question's content words found in the sentence (or an inflection: the
+    same test as :func:`related`, by set lookups)."""
+    q = [w for w in q if not w.startswith("<")]
     if not q:
         return 0.0
+    shorter = {stem for x in s for stem in _stems(x)}  # what a word of s extends
     hit = 0
     for w in q:
         cls = word_class(w)
-        if w in s or (cls and cls in s) or any(related(w, x) for x in s):
+        if w in s or (cls and cls in s) or w in shorter or any(x in s for x in _stems(w)):
             hit += 1
     return hit / len(q)
 
