@@ -96,3 +96,22 @@ def test_a_new_name_counts_only_inside_the_sentence_and_not_from_the_question() 
     q = content_words("What poison was Navalny poisoned with?")
     assert names_new(q, "The government said Navalny was poisoned with Novichok.")
     assert not names_new(q, "Navalny was poisoned on Thursday, his associates said.")
+
+
+def test_a_restatement_of_the_question_is_not_its_answer() -> None:
+    from newsqa.answer.extractive import restates
+
+    q = content_words("What poison was Navalny poisoned with?")
+    said = "His associates have alleged Navalny was poisoned."
+    assert restates(q, content_words(said), said)
+    named = "The government said Navalny was poisoned with Novichok."
+    assert not restates(q, content_words(named), named)
+    number = "Navalny was poisoned 2 times."
+    assert not restates(q, content_words(number), number)
+
+
+def test_context_names_who_but_the_sentence_must_say_what() -> None:
+    eng = make_engine()
+    answer = eng.ask("What did Lavrov demand?")
+    first = answer.citations[0].quote
+    assert first.startswith("“We call on") or "demand" in first  # a demand, in its own words

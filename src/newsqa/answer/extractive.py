@@ -27,8 +27,10 @@ NO_ANSWER = "The archive has nothing that answers this question."
 
 # Share of the score from content-word overlap (the rest is embedding similarity).
 LEXICAL_WEIGHT = 0.35
-# Overlap found only with the help of the context counts this much of overlap in the sentence.
+# Overlap found only with the help of the context (the names it supplies) counts this much
+# of overlap in the sentence.
 CONTEXT_WEIGHT = 0.8
+CONTEXT_OTHER_WEIGHT = 0.6
 CONTEXT_CHARS = 600
 # Sentences after the first are added down to this score: ``min_support`` decides whether to
 # answer at all, this how much supporting detail an answer carries.
@@ -44,6 +46,9 @@ LEDE_BONUS = 0.10
 # A sentence that, even with its context, names nothing the question is about.
 SUBJECT_PENALTY = 0.05
 QUESTION_PENALTY = 0.3
+# A sentence that adds no name, no number and hardly a word to the question restates it.
+RESTATE_PENALTY = 0.05
+RESTATE_NEW_WORDS = 3
 # A follow-up's own words ("…about civilians?") missing from the sentence.
 OWN_WORDS_PENALTY = 0.15
 # An answer tells what the question does not: "What poison…?" is answered by the sentence
@@ -132,6 +137,15 @@ def names_new(question_words: set[str], sentence: str) -> bool:
         if w not in _MONTH_WORDS and not any(related(w, q) for q in question_words):
             return True
     return False
+
+
+def restates(question_words: Collection[str], words: Collection[str], sentence: str) -> bool:
+    """Whether ``sentence`` (content ``words``) only says again what the question says."""
+    if names_new(question_words, sentence) or any(
+            n not in question_words for n in re.findall(r"\d[\d,.]*\d|\d", sentence)):
+        return False
+    new = [w for w in words if not w.startswith("<") and w not in question_words]
+    return len(new) < RESTATE_NEW_WORDS
 
 
 def answer_kind(question: str) -> str | None:
@@ -249,7 +263,11 @@ class ExtractiveAnswerer:
         for c in cands:
             words = content_words(c.text)
             lex = overlap(q_words, words)
-            lex = max(lex, CONTEXT_WEIGHT * overlap(q_words, words | content_words(c.context)))
+            # The context says who the sentence is about ("he" is Lavrov) better than what
+            # it says: its names count more than its other words.
+            ctx = content_words(c.context)
+            lex = max(lex, CONTEXT_WEIGHT * overlap(q_words, words | (ctx & terms)),
+                      CONTEXT_OTHER_WEIGHT * overlap(q_words, words | ctx))
             length_pen = 0.05 if len(c.text) < 40 else 0.0
             cheap.append(LEXICAL_WEIGHT * lex - length_pen)
         prior = [1 + LEDE_BONUS * c.lede for c in cands]
@@ -267,6 +285,7 @@ class ExtractiveAnswerer:
             off_own = bool(own) and overlap(own, content_words(c.text)) == 0
             c.score = (c.support * pri + answer_type_bonus(question, c.text)
                        + (NEW_NAME_BONUS * names_new(q_words, c.text) if wants_name else 0.0)
+                       - RESTATE_PENALTY * restates(q_words, content_words(c.text), c.text)
                        - SUBJECT_PENALTY * off_subject - OWN_WORDS_PENALTY * off_own
                        - QUESTION_PENALTY * c.asks)
 
