@@ -360,7 +360,9 @@ class ExtractiveAnswerer:
             chosen.append(c)
             said |= content_words(c.text)
         citations = [self.cite(i, c) for i, c in enumerate(chosen, 1)]
-        text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+        from newsqa.answer.markers import as_prose  # an article's "[2]" is not a marker
+
+        text = " ".join(f"{as_prose(c.quote)} [{c.n}]" for c in citations)
         answer = Answer(question, text, citations, retrieved)
         if answer_kind(question) == "when":
             self._date_days(answer)
@@ -419,6 +421,9 @@ def _whole_quote(text: str, spans: list[tuple[int, int]], i: int, most: int = 3
 _PRONOUN_START = re.compile(
     r"^[\"“‘«]?(?:He|She|It|They|This|These|That|Those|His|Her|Its|Their|The\s+(?:move|"
     r"decision|statement|minister|president|official|agency|company|group|ministry))\b")
+# "It is crucial to…", "It was clear that…": an "it" that points at nothing before it.
+_EXPLETIVE_IT = re.compile(r"^[\"“‘«]?It\s+(?:is|was|has\s+been|will\s+be|would\s+be)\s+(?:\w+\s+)?"
+                           r"\w+\s+(?:to|that)\b")
 _SPEECH = re.compile(
     r"\b(?:said|says|say|told|added|stated|declared|noted|stressed|warned|explained|"
     r"according\s+to|announced|wrote|insisted|urged|demanded|asked)\b", re.I)
@@ -446,7 +451,7 @@ def complete_span(text: str, a: int, b: int) -> tuple[int, int]:
         elif first > 0 and text[spans[first - 1][0]:spans[first - 1][1]].rstrip().endswith(":") \
                 and "\n\n" not in text[spans[first - 1][1]:a]:
             a = spans[first - 1][0]
-    if _PRONOUN_START.match(text[a:b]) and first > 0:
+    if _PRONOUN_START.match(text[a:b]) and not _EXPLETIVE_IT.match(text[a:b]) and first > 0:
         pa = spans[first - 1][0]
         if "\n\n" not in text[spans[first - 1][1]:a] and b - pa <= MERGE_MAX_CHARS:
             a = pa
