@@ -2,17 +2,14 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install -q --disable-pip-version-check
-# Where the CPU build of torch comes from: PyPI alone serves Linux the multi-GB CUDA build.
-# `make setup TORCH_INDEX=` leaves it out (a mirror or wheel folder that has the CPU wheel).
-TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 
 .PHONY: setup demo test test-fast lint docs
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
-	# The CPU build of torch first, so that installing newsqa finds torch already there;
-	# without its dependencies, which the next line installs from the usual index.
-	$(PIP) --no-deps torch==2.13.0 $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
+	# The CPU build of torch first (this pin resolves to the local CPU wheel): left to resolve
+	# torch as newsqa's dependency, pip would pull the multi-GB CUDA build.
+	$(PIP) torch==2.13.0
 	$(PIP) -e '.[dev,onnx,openai,ollama]'
 	touch $@
 
