@@ -27,6 +27,7 @@ from newsqa.answer.extractive import (
     ExtractiveAnswerer,
 )
 from newsqa.answer.llm import LLMUnavailable, call_llm
+from newsqa.answer.markers import as_prose
 from newsqa.answer.prompts import ABSTAIN, ANSWER_SYSTEM
 from newsqa.config import Settings
 from newsqa.text.sentences import sentence_spans
@@ -187,13 +188,16 @@ class GenerativeAnswerer:
         return chosen
 
     def messages(self, question: str, excerpts: list[Candidate]) -> list[BaseMessage]:
-        """System rules, then the excerpts as delimited data, then the question."""
+        """System rules, then the excerpts as delimited data, then the question.
+
+        An excerpt's own "[2]" is shown as "(2)" (markers.py): copied into a reply it would
+        otherwise read as a citation of excerpt 2."""
         def clean(s: str | None) -> str:
             return _TAG.sub("excerpt", (s or "").replace('"', "'"))
 
         blocks = [
             f'<excerpt n="{i}" source="{clean(c.passage.source)}" date="{c.passage.date or ""}"'
-            f' title="{clean(c.passage.title)}">\n{clean(c.text)}\n</excerpt>'
+            f' title="{clean(c.passage.title)}">\n{clean(as_prose(c.text))}\n</excerpt>'
             for i, c in enumerate(excerpts, 1)
         ]
         rules = ANSWER_SYSTEM.format(sentences=self.extractive.max_sentences + 1)

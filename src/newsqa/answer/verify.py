@@ -17,11 +17,13 @@ keeps them honest.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import replace
 
 import numpy as np
 
 from newsqa.answer.extractive import NO_ANSWER
+from newsqa.answer.markers import as_prose
 from newsqa.index.catalog import Catalog
 from newsqa.text.words import content_words, overlap
 from newsqa.types import Answer, Citation
@@ -33,13 +35,20 @@ SEMANTIC_SUPPORT = 0.75
 _MARK = re.compile(r"\s*\[(\d+)\]")
 
 
-def claims(answer_text: str) -> dict[int, str]:
-    """``n -> claim``: the text between the previous marker and ``[n]``."""
+def claims(answer_text: str, numbers: Collection[int] | None = None) -> dict[int, str]:
+    """``n -> claim``: the text between the previous marker and ``[n]``.
+
+    With ``numbers`` (the answer's citation numbers) a bracketed number that cites nothing,
+    such as a "[7]" an article or a model's prose let through, is part of the claim rather
+    than a marker, so it can neither end a claim early nor stand for a citation.
+    """
     out: dict[int, str] = {}
     pos = 0
     for m in _MARK.finditer(answer_text):
-        claim = answer_text[pos:m.start()].strip()
         n = int(m.group(1))
+        if numbers is not None and n not in numbers:
+            continue
+        claim = answer_text[pos:m.start()].strip()
         out[n] = claim or out.get(n, "")
         pos = m.end()
     return out
@@ -49,8 +58,9 @@ def support(claim: str, quote: str, embedder=None) -> float:
     """How well ``quote`` supports ``claim``, in [0, 1] (1: the claim is in the quote)."""
     if not claim:
         return 0.0
-    if " ".join(claim.split()) in " ".join(quote.split()):
-        return 1.0
+    said = " ".join(claim.split())
+    if said in " ".join(quote.split()) or said in " ".join(as_prose(quote).split()):
+        return 1.0  # the quote itself, or as the answer's prose writes it (markers.py)
     lex = overlap(content_words(claim), content_words(quote))
     if lex >= LEXICAL_SUPPORT or embedder is None:
         return lex
@@ -70,7 +80,7 @@ def verify_answer(answer: Answer, catalog: Catalog, embedder=None) -> Answer:
     """``answer`` with unverifiable citations (and their claims) removed, renumbered."""
     if answer.abstained or not answer.citations:
         return answer
-    by_n = claims(answer.answer)
+    by_n = claims(answer.answer, {c.n for c in answer.citations})
     kept: list[tuple[str, Citation]] = []
     dropped: list[int] = []
     for c in answer.citations:
