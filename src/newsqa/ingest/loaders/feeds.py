@@ -21,6 +21,22 @@ from newsqa.text.dates import normalize_date
 from newsqa.types import sha
 
 _FEED_ROOT = re.compile(rb"<(rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
+_CHARREF = re.compile(rb"&#(?:([0-9]{1,12})|[xX]([0-9a-fA-F]{1,12}));")
+
+
+def _unencodable_refs(data: bytes) -> bytes:
+    """``data`` with character references to no encodable character (a lone surrogate such as
+    ``&#55296;``, a code point past U+10FFFF, NUL) turned into ``&#65533;`` (U+FFFD).
+
+    feedparser encodes every reference it meets and raises on these, which would stop the
+    whole ingest for one bad entry; U+FFFD is what an HTML parser makes of them too.
+    """
+    def fix(m: re.Match[bytes]) -> bytes:
+        code = int(m.group(1)) if m.group(1) else int(m.group(2), 16)
+        bad = code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF
+        return b"&#65533;" if bad else m.group(0)
+
+    return _CHARREF.sub(fix, data) if b"&#" in data else data
 
 
 def looks_like_feed(head: bytes) -> bool:
@@ -58,7 +74,7 @@ def feed_articles(data: bytes, origin: str, opts: LoadOptions) -> Iterator[Item]
     """Every entry of the feed in ``data``, or one error if it is no feed at all."""
     import feedparser
 
-    parsed = feedparser.parse(data)
+    parsed = feedparser.parse(_unencodable_refs(data))
     if not parsed.entries:
         if parsed.get("version"):
             reason = "feed has no entries"

@@ -12,6 +12,7 @@ from typing import Any
 
 from newsqa.ingest.loaders.language import detect_language
 from newsqa.ingest.loaders.outlets import outlet_for_url
+from newsqa.text.control import clean_text
 from newsqa.text.dates import normalize_date
 from newsqa.types import Article, normalized_text, sha
 
@@ -57,7 +58,7 @@ def _as_text(value: Any) -> str:
         return "\n\n".join(_as_text(v) for v in value if v)
     if isinstance(value, Mapping):
         return _as_text(value.get("name") or value.get("text") or value.get("value"))
-    return str(value).strip()
+    return clean_text(str(value)).strip()
 
 
 def _authors(value: Any) -> list[str]:
@@ -126,8 +127,9 @@ def article_from_record(
 ) -> Article:
     """Build an Article; raises ``ValueError`` naming what is missing or wrong.
 
-    Every loader ends here, so attribution (:func:`attribute_source`) and language detection
-    (when the record names no language) are the same for every format.
+    Every loader ends here, so attribution (:func:`attribute_source`), language detection
+    (when the record names no language) and the cleaning of control characters and lone
+    surrogates (:func:`clean_text`, applied to every field) are the same for every format.
     """
     if not isinstance(rec, Mapping):
         raise ValueError(f"expected an object, got {type(rec).__name__}")
