@@ -16,9 +16,10 @@ from datetime import date
 from typing import TextIO
 
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
-from newsqa.cli.render import print_sources, source_line
+from newsqa.cli.render import data, print_sources, source_line
+from newsqa.cli.render import line as text_line
 from newsqa.errors import NewsqaError
 from newsqa.types import Answer, Filters
 
@@ -67,17 +68,17 @@ class _Stream:
             self.status.stop()
             self.console.print("[bold green]newsqa>[/] ", end="")
             self.started = True
-        self.console.print(escape(text), end="")
+        self.console.print(data(text), end="")
 
 
 def _show(console: Console, answer: Answer, streamed: bool) -> None:
     """After the answer: its notes and a one-line list of sources (quotes via /sources)."""
     if not streamed:
-        console.print(f"[bold green]newsqa>[/] {escape(answer.answer)}")
+        console.print(text_line(Text("newsqa>", "bold green"), " ", answer.answer))
     for note in answer.notes:
-        console.print(f"  [dim]{escape(note)}[/]")
+        console.print(text_line("  ", data(note, "dim")))
     for c in answer.citations:
-        console.print(f"  [{c.n}] " + source_line(c.source, c.title, c.date, c.url))
+        console.print(text_line(f"  [{c.n}] ", source_line(c.source, c.title, c.date, c.url)))
 
 
 def run_repl(engine, conversation_id: str | None, console: Console, *,
@@ -112,9 +113,9 @@ def run_repl(engine, conversation_id: str | None, console: Console, *,
                 print_sources(last)
         elif line == "/history":
             for i, t in enumerate(conv.turns, 1):
-                console.print(f"[cyan]{i}. {escape(t.question)}[/]\n   {escape(t.answer)}")
+                console.print(text_line(data(f"{i}. {t.question}", "cyan"), "\n   ", t.answer))
         elif line.startswith("/"):
-            console.print(f"[dim]unknown command {escape(line)}; {HELP}[/]")
+            console.print(data(f"unknown command {line}; {HELP}", "dim"))
         else:
             try:
                 with _Stream(console) as stream:
@@ -123,7 +124,7 @@ def run_repl(engine, conversation_id: str | None, console: Console, *,
                                     on_text=on_text)
                 _show(console, last, stream.started)
             except NewsqaError as err:
-                console.print(f"[red]error:[/] {escape(str(err))}")
+                console.print(text_line(Text("error:", "red"), f" {err}"))
             except KeyboardInterrupt:
                 console.print("\n[dim]interrupted[/]")
     console.print(f"[dim]conversation {conv.id} saved; resume with --conversation {conv.id}[/]")

@@ -13,11 +13,13 @@ from collections import Counter
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.padding import Padding
 from rich.panel import Panel
+from rich.style import Style
 from rich.table import Table
+from rich.text import Text
 
+from newsqa.text.control import clean_text
 from newsqa.types import Answer, IngestReport, Passage
 
 console = Console(highlight=False)
@@ -25,62 +27,83 @@ console.soft_wrap = not console.is_terminal
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)  # paths stay whole
 
 
-def source_line(source: str | None, title: str, date: str | None, url: str | None) -> str:
+def data(value: object, style: str = "") -> Text:
+    """``value`` (anything read from an archive or an index) as literal text.
+
+    Titles, ids, URLs and quotes are written by others: printed as markup, ``[/nope]`` in a
+    title would stop the command with a markup error, and an escape sequence would reach the
+    terminal.  A :class:`Text` is never parsed as markup, and :func:`clean_text` drops control
+    characters that an index built before the loaders cleaned them may still hold.
+    """
+    return Text(clean_text(str(value)), style=style)
+
+
+def line(*parts: str | Text) -> Text:
+    """Markup-free pieces joined into one line; plain ``str`` pieces are data as well."""
+    out = Text()
+    for part in parts:
+        out.append_text(part if isinstance(part, Text) else data(part))
+    return out
+
+
+def source_line(source: str | None, title: str, date: str | None, url: str | None) -> Text:
     """"Outlet — Title (date) <url>": how a source is named everywhere in the CLI."""
-    parts = [f"[bold]{escape(source or 'unknown outlet')}[/] — {escape(title)}"]
+    out = line(data(source or "unknown outlet", "bold"), " — ", title)
     if date:
-        parts.append(f"({date})")
+        out.append_text(line(f" ({date})"))
     if url:
-        parts.append(f"[link={url}]{escape(url)}[/link]")
-    return " ".join(parts)
+        safe = clean_text(url)
+        out.append_text(line(" ", Text(safe, style=Style(link=safe))))
+    return out
 
 
 def print_answer(answer: Answer) -> None:
-    console.print(f"[bold cyan]Q:[/] {escape(answer.question)}")
+    console.print(line(Text("Q:", "bold cyan"), " ", answer.question))
     for note in (n for n in answer.notes if n not in answer.answer):  # the frame is inline
-        console.print(f"[dim]{escape(note)}[/]")
+        console.print(data(note, "dim"))
     if console.is_terminal:
-        console.print(Panel(escape(answer.answer), title="Answer", expand=False))
+        console.print(Panel(data(answer.answer), title="Answer", expand=False))
     else:
-        console.print(f"[bold]Answer:[/] {escape(answer.answer)}")
+        console.print(line(Text("Answer:", "bold"), " ", answer.answer))
     if answer.citations:
         print_sources(answer)
 
 
 def print_sources(answer: Answer) -> None:
     """The numbered sources of an answer with their verbatim quotes and offsets."""
-    console.print("[bold]Sources[/]")
+    console.print(Text("Sources", "bold"))
     for c in answer.citations:
-        console.print(f"[{c.n}] " + source_line(c.source, c.title, c.date, c.url))
-        quote = f"[italic]{escape(c.quote)}[/]"
-        console.print(Padding(quote, (0, 0, 0, 4)) if console.is_terminal else f"    {quote}")
-        console.print(f"    [dim]{c.article_id} · chars {c.start}–{c.end}[/]")
+        console.print(line(f"[{c.n}] ", source_line(c.source, c.title, c.date, c.url)))
+        quote = data(c.quote, "italic")
+        console.print(Padding(quote, (0, 0, 0, 4)) if console.is_terminal
+                      else line("    ", quote))
+        console.print(line("    ", data(f"{c.article_id} · chars {c.start}–{c.end}", "dim")))
         if c.also:
             outlets = dict.fromkeys(d["source"] or d["url"] or d["id"] for d in c.also)
-            console.print(f"    [dim]also reported by: {escape(', '.join(outlets))}[/]")
+            console.print(line("    ", data(f"also reported by: {', '.join(outlets)}", "dim")))
 
 
 def print_passages(query: str, passages: list[Passage]) -> None:
     if not passages:
-        console.print(f"No passages match {escape(query)!r}.")
+        console.print(data(f"No passages match {query!r}."))
         return
     for i, p in enumerate(passages, 1):
-        console.print(f"{i:>2}. " + source_line(p.source, p.title, p.date, p.url)
-                      + f"  [dim]score {p.score:.3f} · {p.chunk_id}[/]")
+        console.print(line(f"{i:>2}. ", source_line(p.source, p.title, p.date, p.url),
+                           "  ", data(f"score {p.score:.3f} · {p.chunk_id}", "dim")))
         text = " ".join(p.text.split())
-        console.print(f"    {escape(text[:400])}{'…' if len(text) > 400 else ''}")
+        console.print(line("    ", text[:400], "…" if len(text) > 400 else ""))
 
 
-def print_stats(data: dict[str, Any]) -> None:
-    rows = [(key, str(data.get(key))) for key in ("articles", "chunks", "duplicates",
+def print_stats(stats: dict[str, Any]) -> None:
+    rows = [(key, str(stats.get(key))) for key in ("articles", "chunks", "duplicates",
                                                    "date_from", "date_to", "model", "index",
                                                    "chroma")]
-    rows.append(("size on disk", f"{data['size_bytes'] / 1e6:.1f} MB"))
+    rows.append(("size on disk", f"{stats['size_bytes'] / 1e6:.1f} MB"))
     for key, value in rows:  # plain lines: a long index path is not wrapped in a cell
-        console.print(f"{key:<13} {escape(value)}")
-    console.print("[bold]sources[/]")
-    for name, n in data["sources"].items():
-        console.print(f"  {n:>6}  {escape(name)}")
+        console.print(line(f"{key:<13} {value}"))
+    console.print(Text("sources", "bold"))
+    for name, n in stats["sources"].items():
+        console.print(line(f"  {n:>6}  {name}"))
 
 
 def print_ingest_report(report: IngestReport, stats: dict[str, Any]) -> None:
@@ -92,15 +115,16 @@ def print_ingest_report(report: IngestReport, stats: dict[str, Any]) -> None:
     )
     if report.skipped:
         reasons = Counter(reason for _, reason in report.skipped)
-        console.print(f"  [dim]skipped {len(report.skipped)} non-articles: "
-                      + "; ".join(f"{n}× {escape(r)}" for r, n in reasons.most_common(5)) + "[/]")
+        console.print(line("  ", data(f"skipped {len(report.skipped)} non-articles: "
+                                      + "; ".join(f"{n}× {r}" for r, n in
+                                                  reasons.most_common(5)), "dim")))
     console.print(f"index now holds {stats['articles']} articles, {stats['chunks']} chunks")
 
 
 def print_failures(failed: list[tuple[str, str]], limit: int = 20) -> None:
     """The first ``limit`` failed inputs with their reasons, on stderr."""
     for where, reason in failed[:limit]:
-        err_console.print(f"[red]failed[/] {escape(where)}: {escape(reason)}")
+        err_console.print(line(Text("failed", "red"), f" {where}: {reason}"))
     if len(failed) > limit:
         err_console.print(f"… and {len(failed) - limit} more")
 
@@ -111,7 +135,7 @@ def print_eval(summary: dict[str, Any]) -> None:
     t.add_column("value", justify="right")
     for key, value in summary.items():
         if isinstance(value, float):
-            t.add_row(key, f"{value:.3f}")
+            t.add_row(data(key), f"{value:.3f}")
         elif key != "questions":
-            t.add_row(key, str(value))
+            t.add_row(data(key), data(value))
     console.print(t)
