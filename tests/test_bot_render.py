@@ -124,3 +124,12 @@ def test_config_from_env_hides_token() -> None:
                               "NEWSQA_DISCORD_MESSAGE_CONTENT": "true"})
     assert cfg.token == "secret" and cfg.guilds == [1, 2] and cfg.message_content
     assert cfg.ingest_roles == ["Archivists", "123"] and "secret" not in repr(cfg)
+
+
+def test_a_crafted_title_cannot_rewrite_a_citation_link() -> None:
+    evil = "Title](https://evil.example) (\x1b[2K"
+    name, value = render.citation_field(citation(1, title=evil))
+    head = value.splitlines()[0]
+    assert head == r"[Title\]\(https://evil.example\) \(](https://www.rt.com/news/364637/)"
+    assert "\x1b" not in value
+    assert render.link("a [x](http://y) b", None, 300) == r"**a \[x\]\(http://y\) b**"

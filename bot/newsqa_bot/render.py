@@ -14,6 +14,7 @@ from typing import Any
 import discord
 from discord.utils import escape_markdown
 
+from newsqa.text.control import clean_text
 from newsqa.types import Answer, Article, Citation, Passage
 
 CONTENT = 2000
@@ -36,6 +37,7 @@ NOTHING_FOUND = (
 
 _MARKER = re.compile(r"\[\d+\]")
 _DANGLING = re.compile(r"\[\d*$")
+_LINK_PUNCT = re.compile(r"([\[\]()])")
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -76,12 +78,24 @@ def quote_block(text: str, limit: int) -> str:
     return "> " + clip(body, limit - 2)
 
 
+def link_text(title: str) -> str:
+    """``title`` escaped for the text of a markdown link, control characters removed.
+
+    ``escape_markdown`` leaves ``]`` and ``(`` alone, so a title such as
+    ``Title](https://evil.example) (`` would close the link text early and point the
+    citation at another address.  Every bracket and parenthesis is escaped here; the pieces
+    between them get Discord's usual markdown escaping.
+    """
+    parts = _LINK_PUNCT.split(clean_text(title))
+    return "".join("\\" + p if i % 2 else escape_markdown(p) for i, p in enumerate(parts))
+
+
 def link(title: str, url: str | None, limit: int) -> str:
     """A markdown link ``[title](url)`` (plain title without url), within ``limit``."""
-    url = (url or "").replace(" ", "%20").replace(")", "%29")
+    url = clean_text(url or "").replace(" ", "%20").replace("(", "%28").replace(")", "%29")
     if not url.startswith(("http://", "https://")) or len(url) > limit // 2:
-        return f"**{clip(escape_markdown(title), limit - 4)}**"
-    return f"[{clip(escape_markdown(title), limit - len(url) - 4)}]({url})"
+        return f"**{clip(link_text(title), limit - 4)}**"
+    return f"[{clip(link_text(title), limit - len(url) - 4)}]({url})"
 
 
 def embed_length(embed: discord.Embed) -> int:
