@@ -17,6 +17,7 @@ import discord
 from newsqa.config import Settings
 from newsqa.engine import Engine
 from newsqa.errors import NewsqaError
+from newsqa.logs import quiet_third_party_logs
 
 from .config import BotConfig
 
@@ -34,6 +35,7 @@ async def serve(engine: Engine, config: BotConfig, *, sync: bool = False) -> Non
 def main(*, sync: bool = False, env: Mapping[str, str] | None = None,
          settings: Settings | None = None) -> int:
     """Run the bot; returns the process exit code."""
+    quiet_third_party_logs()  # also when started as python -m newsqa_bot, not by newsqa
     try:
         config = BotConfig.from_env(env)
         if not config.token:
