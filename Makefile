@@ -2,14 +2,17 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install -q --disable-pip-version-check
+# An extra package index that serves torch's CPU wheels, for machines whose pip finds only the
+# CUDA build of torch==2.13.0 (`make setup TORCH_INDEX=URL`); empty: pip's own configuration.
+TORCH_INDEX ?=
 
 .PHONY: setup demo test test-fast lint docs
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
-	# The CPU build of torch first (this pin resolves to the local CPU wheel): left to resolve
-	# torch as newsqa's dependency, pip would pull the multi-GB CUDA build.
-	$(PIP) torch==2.13.0
+	# The CPU build of torch first (here the pin resolves to the machine's CPU wheel): left to
+	# resolve torch as newsqa's dependency, pip would pull the multi-GB CUDA build.
+	$(PIP) torch==2.13.0 $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
 	$(PIP) -e '.[dev,onnx,openai,ollama]'
 	touch $@
 
