@@ -412,6 +412,9 @@ def chat(
 @app.command(name="bot", cls=Command)
 def run_bot(
     sync: Annotated[bool, typer.Option("--sync", help="(Re)register the slash commands.")] = False,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Validate the token's format, the index and the bot settings, print a "
+        "short report and exit; does not connect to Discord.")] = False,
     index: IndexOpt = None,
 ) -> None:
     """Run the Discord bot over the index.
@@ -419,9 +422,11 @@ def run_bot(
     The bot token is read from DISCORD_TOKEN; setup in docs/discord.md.
     """
     from newsqa.config import Settings
+    from newsqa_bot.app import check as bot_check
     from newsqa_bot.app import main as bot_main
 
-    rc = bot_main(sync=sync, settings=Settings(index=index) if index else Settings())
+    settings = Settings(index=index) if index else Settings()
+    rc = bot_check(settings=settings) if check else bot_main(sync=sync, settings=settings)
     if rc:
         raise typer.Exit(rc)
 
