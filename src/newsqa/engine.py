@@ -8,6 +8,7 @@ nothing.  Follow a question from :meth:`Engine.ask`: retriever → answerer → 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from importlib import resources
@@ -28,6 +29,19 @@ if TYPE_CHECKING:
 def sample_archive_path() -> Path:
     """The bundled sample archive (shipped inside the package, with its ATTRIBUTION.md)."""
     return Path(str(resources.files("newsqa") / "sample_archive"))
+
+
+@dataclass
+class Removal:
+    """What :meth:`Engine.remove_articles` did with each id.
+
+    ``orphans`` had chunks in Chroma but no catalog row (never citable, now deleted);
+    ``missing`` had neither.
+    """
+
+    removed: list[str] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
 
 
 class Engine:
@@ -164,21 +178,39 @@ class Engine:
                progress: Callable[[int], None] | None = None) -> list[str]:
         """Delete articles (chunks first, then rows); returns the ids that were not found.
 
+        An id with chunks in Chroma but no catalog row (left by an ingest killed between
+        the two writes) counts as found: its chunks are deleted.  :meth:`remove_articles`
+        says which ids were such orphans.
+        """
+        return self.remove_articles(article_ids, progress).missing
+
+    def remove_articles(self, article_ids: Iterable[str],
+                        progress: Callable[[int], None] | None = None) -> Removal:
+        """Delete articles and say, per id, what was deleted.
+
+        Chroma is asked directly whenever the catalog has no row, because chunks whose row
+        was never written are otherwise beyond reach of any command.
         ``progress`` receives the number of ids handled so far after each one.
         """
         self._require_index()
-        missing: list[str] = []
+        result = Removal()
         list_ids = list(article_ids)
         for n, aid in enumerate(list_ids, 1):
-            if self.catalog.get(aid) is not None:
+            has_row = self.catalog.get(aid) is not None
+            orphan = not has_row and self.store.has_chunks(aid)
+            if has_row or orphan:
                 self.store.delete_article(aid)
-            if not self.catalog.delete(aid):
-                missing.append(aid)
+            if self.catalog.delete(aid):
+                result.removed.append(aid)
+            elif orphan:
+                result.orphans.append(aid)
+            else:
+                result.missing.append(aid)
             if progress:
                 progress(n)
-        if len(missing) < len(list_ids):
+        if result.removed:
             self.lexical.rebuild()
-        return missing
+        return result
 
     # --- questions ------------------------------------------------------------------
     def resolve_sources(self, names: Iterable[str] | None) -> list[str] | None:

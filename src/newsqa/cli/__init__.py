@@ -325,12 +325,17 @@ def remove(
     """
     engine = make_engine(index)
     with progress_display(engine, "remove", len(article_ids), "ids", quiet) as shown:
-        missing = engine.remove(article_ids, progress=shown.update)
-    removed = [a for a in article_ids if a not in missing]
+        done = engine.remove_articles(article_ids, progress=shown.update)
+    missing, removed = done.missing, done.removed + done.orphans
     if as_json:
-        emit_json({"removed": removed, "not_found": missing})
-    elif removed:
-        typer.echo(f"removed {len(removed)} article(s)")
+        emit_json({"removed": done.removed, "orphan_chunks_removed": done.orphans,
+                   "not_found": missing})
+    else:
+        if done.removed:
+            typer.echo(f"removed {len(done.removed)} article(s)")
+        if done.orphans:
+            typer.echo(f"removed orphan chunks (no catalog row) of {len(done.orphans)} id(s): "
+                       + ", ".join(map(repr, done.orphans)))
     if missing:
         typer.echo(f"error: no article with id {', '.join(map(repr, missing))}", err=True)
         raise typer.Exit(1 if removed else 2)

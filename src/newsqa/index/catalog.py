@@ -103,6 +103,21 @@ class Catalog:
         ).fetchone()
         return self._article(row) if row else None
 
+    def present(self, ids: Iterable[str]) -> dict[str, int]:
+        """``id -> n_chunks`` for those of ``ids`` with an article row: what may be cited.
+
+        Chroma can hold chunks the catalog never recorded (an ingest killed between the two
+        writes): chunks of an article without a row, or numbered past its row's count.
+        """
+        ids = list(dict.fromkeys(ids))
+        out: dict[str, int] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            marks = ",".join("?" * len(part))
+            out.update(self.db.execute(
+                f"SELECT id, n_chunks FROM articles WHERE id IN ({marks})", part))
+        return out
+
     def get_many(self, ids: Iterable[str]) -> dict[str, Article]:
         ids = list(dict.fromkeys(ids))
         out: dict[str, Article] = {}

@@ -187,6 +187,21 @@ class ChunkStore:
             where = {"$and": [where, {"chunk_no": {"$gte": keep_below}}]}
         self.collection.delete(where=where)
 
+    def has_chunks(self, article_id: str) -> bool:
+        """Whether Chroma holds any chunk of the article, whatever the catalog says.
+
+        Removal asks it so that chunks left without a catalog row (an ingest killed between
+        the two writes) can still be deleted by their article's id.
+        """
+        got = self.collection.get(where={"article_id": article_id}, limit=1, include=[])
+        return bool(got["ids"])
+
+    def existing(self, chunk_ids: Sequence[str]) -> set[str]:
+        """Which of ``chunk_ids`` are stored: a lookup by id, no metadata scan."""
+        if not chunk_ids:
+            return set()
+        return set(self.collection.get(ids=list(chunk_ids), include=[])["ids"])
+
     def query(self, vector: Sequence[float], k: int, filters: Filters | None,
               allowed: ChunkFilter | None = None):
         """``(chunk_id, document, metadata, cosine_similarity)`` tuples, best first.

@@ -2,7 +2,8 @@
 
 Order of writes, which is what makes a killed ingest safe to re-run:
 1. chunks and vectors are upserted into Chroma under deterministic ids (``article::n``);
-2. stale chunks of a changed article (numbers past its new count) are deleted;
+2. stale chunks of the article (numbers past its new count, whether or not the catalog
+   knew of them) are deleted;
 3. only then the article's catalog row (with its content hash) is committed.
 An article without a row is redone next time and overwrites the same chunk ids, so the index
 never holds duplicate chunks and never cites an article whose chunks are half written.
@@ -198,8 +199,12 @@ class Ingestor:
         vectors = self.embedder.encode([embed_text(articles[c.article_id], c) for c in chunks],
                                        progress=embedded)
         self.store.upsert(articles, chunks, vectors)
+        # Chunks past an article's new count are stale, whether the catalog knows of them
+        # (a shorter update) or not (a longer version whose ingest died before its row).
+        # An article's chunks are always numbered 0..n-1, so one probe by id finds a tail.
+        tails = self.store.existing([f"{a.id}::{len(cs)}" for a, cs, _ in batch])
         for art, cs, is_update in batch:
-            if is_update and catalog.n_chunks(art.id) > len(cs):
+            if f"{art.id}::{len(cs)}" in tails:
                 self.store.delete_article(art.id, keep_below=len(cs))
             catalog.upsert(art, cs)
             if is_update:

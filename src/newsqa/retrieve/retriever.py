@@ -108,8 +108,8 @@ class Retriever:
         if mode in ("dense", "hybrid"):
             vector = self.embedder.embed_query(query)
             allowed = self.lexical.chunk_filter(filters) if self.lexical is not None else None
-            dense = [passage_from_hit(*h)
-                     for h in self.store.query(vector, n, filters, allowed=allowed)]
+            dense = self._cataloged([passage_from_hit(*h) for h in
+                                     self.store.query(vector, n, filters, allowed=allowed)])
         lex: list[tuple[str, float]] = []
         if mode in ("lexical", "hybrid") and self.lexical is not None:
             lex = self.lexical.search(query, n, filters)
@@ -124,6 +124,18 @@ class Retriever:
                      ([cid for cid, _ in lex], s.lexical_weight)], s.rrf_k)
         order = sorted((cid for cid in fused if cid in by_id), key=lambda c: -fused[c])
         return [replace(by_id[cid], score=fused[cid]) for cid in order]
+
+    def _cataloged(self, passages: list[Passage]) -> list[Passage]:
+        """Keep only dense hits the catalog records: a row for the article, a chunk number
+        below its count.
+
+        Other chunks are left in Chroma when an ingest dies after writing them and before
+        the row; citing them would quote text that ``article`` cannot show or check.
+        Lexical hits need no such test: they are read from the catalog itself.
+        """
+        known = self.catalog.present(p.article_id for p in passages)
+        return [p for p in passages
+                if int(p.chunk_id.rsplit("::", 1)[1]) < known.get(p.article_id, 0)]
 
     def search(self, query: str, k: int, filters: Filters | None = None, *,
                frame: TimeFrame | None = None, mode: Mode = "hybrid",
