@@ -285,13 +285,15 @@ class Engine:
         check_question(question)
         self._require_index()
         res = self.resolve(question, history)
-        def search(query: str, n: int, within: Filters) -> list[Passage]:
-            return self.search(query, k=n, filters=within, as_of=as_of)
+        frame = self.time_frame(res.query, as_of)
+
+        def search(n: int, within: Filters) -> list[Passage]:
+            return self.search(res.query, k=n, filters=within, frame=frame)
 
         passages = gather(res, search, k or self.settings.k, filters,
                           self.settings.max_per_article)
-        answer = self.compose(res.query, passages, self.time_frame(res.query, as_of),
-                              on_text=on_text, subject=question if res.kind == "refer" else None)
+        answer = self.compose(res.query, passages, frame, on_text=on_text,
+                              subject=question if res.kind == "refer" else None)
         answer.question, answer.query = question, res.query
         answer.notes.extend(notes(question, res, filters, passages, answer.abstained))
         return answer

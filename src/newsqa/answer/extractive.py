@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from newsqa.answer.markers import as_prose
 from newsqa.index.catalog import Catalog
 from newsqa.index.embedder import Embedder
 from newsqa.text.sentences import sentence_spans
@@ -260,8 +261,8 @@ class ExtractiveAnswerer:
         own = content_words(subject) if subject else set()
         wants_name = answer_kind(question) not in ("number", "when")
         cheap: list[float] = []
-        for c in cands:
-            words = content_words(c.text)
+        sent_words = [content_words(c.text) for c in cands]
+        for c, words in zip(cands, sent_words, strict=True):
             lex = overlap(q_words, words)
             # The context says who the sentence is about ("he" is Lavrov) better than what
             # it says: its names count more than its other words.
@@ -279,13 +280,13 @@ class ExtractiveAnswerer:
             vecs = self.vectors.encode([f"{cands[i].passage.title}: {cands[i].text}"
                                         for i in encode])
             sims[encode] = vecs @ q_vec
-        for c, sim, base, pri in zip(cands, sims, cheap, prior, strict=True):
+        for c, words, sim, base, pri in zip(cands, sent_words, sims, cheap, prior, strict=True):
             c.support = float((1 - LEXICAL_WEIGHT) * sim + base)
             off_subject = bool(terms) and focus_coverage(terms, f"{c.context} {c.text}") == 0
-            off_own = bool(own) and overlap(own, content_words(c.text)) == 0
+            off_own = bool(own) and overlap(own, words) == 0
             c.score = (c.support * pri + answer_type_bonus(question, c.text)
                        + (NEW_NAME_BONUS * names_new(q_words, c.text) if wants_name else 0.0)
-                       - RESTATE_PENALTY * restates(q_words, content_words(c.text), c.text)
+                       - RESTATE_PENALTY * restates(q_words, words, c.text)
                        - SUBJECT_PENALTY * off_subject - OWN_WORDS_PENALTY * off_own
                        - QUESTION_PENALTY * c.asks)
 
@@ -326,9 +327,16 @@ class ExtractiveAnswerer:
         """Whether any sentence supports an answer well enough not to abstain."""
         return bool(ranked) and max(c.support for c in ranked) >= self.min_support
 
-    def completed(self, c: Candidate) -> Candidate:
-        """``c`` widened to read on its own (see :func:`complete_span`)."""
-        text = self.catalog.get(c.passage.article_id).text
+    def texts(self, ranked: list[Candidate]) -> dict[str, str]:
+        """``article id -> text`` of the ranked candidates' articles, read once."""
+        arts = self.catalog.get_many(dict.fromkeys(c.passage.article_id for c in ranked))
+        return {aid: art.text for aid, art in arts.items()}
+
+    @staticmethod
+    def completed(c: Candidate, texts: dict[str, str]) -> Candidate:
+        """``c`` widened to read on its own (see :func:`complete_span`) in its article's text
+        (from :meth:`texts`)."""
+        text = texts[c.passage.article_id]
         a, b = complete_span(text, c.start, c.end)
         return replace(c, start=a, end=b, text=text[a:b])
 
@@ -349,19 +357,19 @@ class ExtractiveAnswerer:
             return Answer(question, NO_ANSWER, [], retrieved, abstained=True)
         chosen: list[Candidate] = []
         said = content_words(question)
+        texts = self.texts(ranked)
         for c in ranked:
             if len(chosen) == self.max_sentences:
                 break
             if chosen and not self._adds(chosen[0], c, said):
                 continue
-            c = self.completed(c)
+            c = self.completed(c, texts)
             if any(similar(c.text, d.text) or c.overlaps(d) for d in chosen):
                 continue
             chosen.append(c)
             said |= content_words(c.text)
         citations = [self.cite(i, c) for i, c in enumerate(chosen, 1)]
-        from newsqa.answer.markers import as_prose  # an article's "[2]" is not a marker
-
+        # An article's own "[2]" enters the answer as "(2)": markers are the answerer's.
         text = " ".join(f"{as_prose(c.quote)} [{c.n}]" for c in citations)
         answer = Answer(question, text, citations, retrieved)
         if answer_kind(question) == "when":

@@ -174,10 +174,11 @@ class GenerativeAnswerer:
         budget = self.settings.llm_context_tokens
         count = self.extractive.embedder.count_tokens
         chosen: list[Candidate] = []
+        texts = self.extractive.texts(ranked)
         for c in ranked:
             if len(chosen) == MAX_EXCERPTS:
                 break
-            c = self.extractive.completed(c)
+            c = self.extractive.completed(c, texts)
             if any(similar(c.text, d.text) or c.overlaps(d) for d in chosen):
                 continue
             cost = count(c.text) + 20  # the excerpt's header line

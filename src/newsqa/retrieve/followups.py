@@ -187,19 +187,20 @@ def condense_with_llm(model, question: str, history: list[Turn], *,
     return rewrite
 
 
-Search = Callable[[str, int, Filters], list[Passage]]
+Search = Callable[[int, Filters], list[Passage]]
 
 
 def gather(res: Resolution, search: Search, k: int, filters: Filters | None,
            per_article: int) -> list[Passage]:
     """Passages for a resolved question: the prior's best first, then the rest.
 
-    ``search(query, k, filters)`` is the engine's search (time words read, filters applied).
+    ``search(k, filters)`` is the engine's search for ``res.query`` (time words read,
+    filters applied).
     """
     base = filters or Filters()
     if res.since and not base.since:
         base = replace(base, since=res.since)
-    found = search(res.query, k + 2 * len(res.avoid), base)
+    found = search(k + 2 * len(res.avoid), base)
     rest = [p for p in found if p.article_id not in res.avoid] or found
     if res.about:  # same story: at least half of its names (one name can be generic)
         words = [w.lower() for w in res.about]
@@ -208,7 +209,7 @@ def gather(res: Resolution, search: Search, k: int, filters: Filters | None,
                 if sum(w in f"{p.title} {p.text}".lower() for w in words) >= need]
     prior: list[Passage] = []
     if res.prefer:
-        prior = search(res.query, per_article, replace(base, article_ids=res.prefer))
+        prior = search(per_article, replace(base, article_ids=res.prefer))
     seen = {p.chunk_id for p in prior}
     return (prior + [p for p in rest if p.chunk_id not in seen])[:k]
 
