@@ -115,3 +115,12 @@ def test_context_names_who_but_the_sentence_must_say_what() -> None:
     answer = eng.ask("What did Lavrov demand?")
     first = answer.citations[0].quote
     assert first.startswith("“We call on") or "demand" in first  # a demand, in its own words
+
+
+def test_a_name_of_the_question_counts_only_as_a_word() -> None:
+    from newsqa.answer.extractive import focus_coverage
+
+    assert focus_coverage({"us"}, "It failed because of the weather.") == 0.0
+    assert focus_coverage({"us"}, "Talks with the US resumed.") == 1.0
+    assert focus_coverage({"syria"}, "Syrian rebels") == 1.0  # a long name by its stem
+    assert focus_coverage({"nusra"}, "the Al-Nusra Front") == 1.0

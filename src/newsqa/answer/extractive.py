@@ -21,7 +21,15 @@ from newsqa.index.catalog import Catalog
 from newsqa.index.embedder import Embedder
 from newsqa.text.sentences import sentence_spans
 from newsqa.text.timewords import day_reference, describe_day
-from newsqa.text.words import STOPWORDS, WORD, content_words, overlap, related, similar
+from newsqa.text.words import (
+    MAX_SUFFIX,
+    STOPWORDS,
+    WORD,
+    content_words,
+    overlap,
+    related,
+    similar,
+)
 from newsqa.types import Answer, Article, Citation, Passage
 
 NO_ANSWER = "The archive has nothing that answers this question."
@@ -87,12 +95,22 @@ def focus_terms(question: str) -> set[str]:
     return out
 
 
+def _term_pattern(term: str) -> re.Pattern[str]:
+    """A name at the start of a word: a short one (US, EU) as the whole word, one of four or
+    five letters with an ending (Syria/Syrian), a longer one by its first five letters.
+    Never inside another word: "US" is not in "because"."""
+    if len(term) >= 6:
+        return re.compile(r"(?<!\w)" + re.escape(term[:5]))
+    ending = rf"\w{{0,{MAX_SUFFIX}}}" if len(term) >= 4 else ""
+    return re.compile(r"(?<!\w)" + re.escape(term) + ending + r"(?!\w)")
+
+
 def focus_coverage(terms: set[str], text: str) -> float:
-    """Share of ``terms`` found in ``text`` (a 5-letter prefix counts: Syria/Syrian)."""
+    """Share of ``terms`` found in ``text`` as words (see :func:`_term_pattern`)."""
     if not terms:
         return 1.0
     low = text.lower()
-    return sum(1 for w in terms if w in low or (len(w) >= 6 and w[:5] in low)) / len(terms)
+    return sum(1 for w in terms if _term_pattern(w).search(low)) / len(terms)
 
 
 _NUMBER = r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|" \
