@@ -119,6 +119,12 @@ class Settings(BaseSettings):
     allow_private_urls: bool = Field(
         False, description="Let URL ingest fetch private, loopback and link-local addresses."
     )
+    follow_host_delay: float = Field(
+        1.0, description="Seconds between two requests to one host while following sources"
+        " (newsqa follow, newsqa bot --follow); one request at a time per host.")
+    follow_max_new: int = Field(
+        50, description="New entries taken from one source per round; the rest wait for the"
+        " next round.")
     near_duplicate_threshold: float = Field(
         0.6, description="Estimated word-3-gram Jaccard similarity (MinHash) from which an"
         " article is stored as a syndicated copy of an earlier one (0 = off).")

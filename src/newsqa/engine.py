@@ -166,6 +166,20 @@ class Engine:
                             pipelined=s.ingest_pipeline)
         return ingestor.run(items, progress)
 
+    def follower(self, sources: Iterable[str], *, every: float, ingest=None):  # -> Follower
+        """A :class:`~newsqa.ingest.follow.Follower` of ``sources`` (feed and sitemap URLs)
+        into this index, one round every ``every`` seconds; ``ingest`` (default
+        :meth:`ingest_articles`) is how a round stores what it found."""
+        from newsqa.index.follows import FollowState
+        from newsqa.ingest.follow import Follower
+        from newsqa.ingest.loaders import LoadOptions
+
+        s = self.settings
+        return Follower(list(sources), FollowState(self.catalog.path),
+                        ingest or self.ingest_articles,
+                        LoadOptions(allow_private_urls=s.allow_private_urls), every=every,
+                        host_delay=s.follow_host_delay, max_new=s.follow_max_new)
+
     @cached_property
     def neardup(self):  # -> NearDupIndex | None
         """Syndicated-copy detector, or None when ``near_duplicate_threshold`` is 0."""
@@ -379,7 +393,19 @@ class Engine:
             "index": str(self.index_dir),
             "chroma": self.settings.chroma_url or "local",
             "size_bytes": size,
+            "followed": self.followed(),
         }
+
+    def followed(self) -> list[dict[str, Any]]:
+        """The sources followed into this index, each with when it was last checked, when
+        it last brought an article and its last error (index/follows.py)."""
+        from newsqa.index.follows import FollowState
+
+        state = FollowState(self.catalog.path)
+        try:
+            return [s.to_dict() for s in state.all()]
+        finally:
+            state.close()
 
     def close(self) -> None:
         if "catalog" in self.__dict__:

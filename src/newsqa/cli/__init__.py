@@ -28,6 +28,7 @@ from newsqa.types import Filters, IngestReport
 if TYPE_CHECKING:
     from newsqa.cli.progress import ProgressDisplay
     from newsqa.engine import Engine
+    from newsqa.ingest.follow import RoundReport as FollowRound
 
 HELP = """Question answering over news archives: every answer quotes, and numbers, the
 article excerpts it rests on.
@@ -226,6 +227,85 @@ def ingest(
     status = ingest_status(report)
     if status:
         raise typer.Exit(status)
+
+
+def follow_status(report: FollowRound) -> int:
+    """Exit status of ``follow --once`` after listing failures on stderr: 0 nothing failed,
+    1 some sources or entries failed (the rest was followed), 2 every source failed."""
+    from newsqa.cli.render import print_failures
+
+    failed, entries = report.failed, report.entry_failures()
+    print_failures([(s.url, s.error or "") for s in failed] + entries)
+    if failed and len(failed) == len(report.sources):
+        which = "the source" if len(failed) == 1 else f"all {len(failed)} sources"
+        sys.stderr.write(f"error: nothing followed: {which} failed\n")
+        return 2
+    if failed:
+        sys.stderr.write(f"error: {len(failed)} of {len(report.sources)} sources failed; the "
+                         "others were followed\n")
+        return 1
+    if entries:
+        sys.stderr.write(f"error: {len(entries)} entries failed; the rest was ingested\n")
+        return 1
+    return 0
+
+
+@app.command(cls=Command)
+def follow(
+    sources: Annotated[list[str], typer.Argument(
+        metavar="SOURCES", help="RSS/Atom feed, sitemap or news-sitemap URLs, or files of "
+        "them (one a line, # comments).")],
+    every: Annotated[str, typer.Option(
+        "--every", metavar="DURATION", help="Time between a source's rounds: 30s, 15m, 2h.")
+    ] = "15m",
+    once: Annotated[bool, typer.Option(
+        "--once", help="One round over every source, then exit (status 2 if every source "
+        "failed).")] = False,
+    index: IndexOpt = None,
+    quiet: QuietOpt = False,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print each round as one line of JSON instead of text.")] = False,
+) -> None:
+    """Follow feeds and sitemaps: ingest their new entries, round after round.
+
+    Each round fetches every due source with a conditional request, takes the entries not
+    seen before (an entry that carries only a summary is replaced by its page) and ingests
+    them.  What each source has shown is kept in the index, so a restart fetches nothing
+    twice; a failing source is retried later and later, the others go on.  Runs until
+    interrupted, or one round with --once.
+
+    \b
+    Examples:
+      newsqa follow https://example.org/rss.xml feeds.txt --every 30m
+      newsqa follow https://example.org/news-sitemap.xml --once --json
+    """
+    import time
+
+    from newsqa.cli.render import print_follow_round
+    from newsqa.ingest.sources import read_sources
+    from newsqa.text.dates import parse_duration
+
+    interval = parse_duration("--every", every)
+    urls = read_sources(sources)
+    engine = make_engine(index)
+    follower = engine.follower(urls, every=interval)
+    while True:
+        due = urls if once else follower.due()
+        if due:
+            with progress_display(engine, "follow", len(due), "sources", quiet) as shown:
+                report = follower.run_round(due, progress=lambda done, _n, new: shown.update(
+                    done, f"{new:,} new entries"))
+            if as_json:
+                emit_json(report.to_dict())
+                sys.stdout.flush()
+            else:
+                print_follow_round(report)
+            if once:
+                status = follow_status(report)
+                if status:
+                    raise typer.Exit(status)
+                return
+        time.sleep(follower.wait_seconds())
 
 
 @app.command(cls=Command)

@@ -10,7 +10,7 @@ on a terminal, and not there either when ``NO_COLOR`` is set (rich's rules).
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.padding import Padding
@@ -19,8 +19,12 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
+from newsqa.index.follows import iso_time
 from newsqa.text.control import clean_text
 from newsqa.types import Answer, IngestReport, Passage
+
+if TYPE_CHECKING:
+    from newsqa.ingest.follow import RoundReport as FollowRound
 
 console = Console(highlight=False)
 console.soft_wrap = not console.is_terminal
@@ -104,6 +108,13 @@ def print_stats(stats: dict[str, Any]) -> None:
     console.print(Text("sources", "bold"))
     for name, n in stats["sources"].items():
         console.print(line(f"  {n:>6}  {name}"))
+    if stats.get("followed"):
+        console.print(Text("followed", "bold"))
+        for src in stats["followed"]:
+            new = (f"last brought {src['last_new_count']} at {src['last_new']}"
+                   if src["last_new"] else "has brought nothing yet")
+            error = f"; failing ({src['last_error']})" if src["last_error"] else ""
+            console.print(line(f"  {src['url']}  ", data(f"{new}{error}", "dim")))
 
 
 def print_ingest_report(report: IngestReport, stats: dict[str, Any]) -> None:
@@ -119,6 +130,29 @@ def print_ingest_report(report: IngestReport, stats: dict[str, Any]) -> None:
                                       + "; ".join(f"{n}× {r}" for r, n in
                                                   reasons.most_common(5)), "dim")))
     console.print(f"index now holds {stats['articles']} articles, {stats['chunks']} chunks")
+
+
+def print_follow_round(report: FollowRound) -> None:
+    """One round of ``newsqa follow``: a line per source (stdout; failures also on stderr
+    through :func:`print_failures`), then the round's totals."""
+    for src in report.sources:
+        if src.status == "failed":
+            what = data(f"failed: {src.error} (next try {iso_time(src.next_due)})", "red")
+        elif src.status == "new":
+            r = src.report
+            waiting = f", {src.waiting} waiting for the next round" if src.waiting else ""
+            what = data(f"{src.new} new: {r.added} added, {r.updated} updated, "
+                        f"{r.unchanged} unchanged, {r.duplicate} duplicate{waiting}")
+        elif src.status == "nothing new":
+            what = data(f"nothing new ({src.entries} entries, all seen before)", "dim")
+        else:
+            what = data(src.status, "dim")
+        console.print(line(data(src.url), ": ", what))
+        for where, reason in src.notes:
+            err_console.print(line(Text("note", "yellow"), f" {where}: {reason}"))
+    console.print(f"[bold]round[/] at {iso_time(report.started)} in {report.seconds:.1f}s: "
+                  f"{len(report.sources)} sources, {len(report.failed)} failed; "
+                  f"{report.total('added')} added, {report.total('updated')} updated")
 
 
 def print_failures(failed: list[tuple[str, str]], limit: int = 20) -> None:

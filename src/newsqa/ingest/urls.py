@@ -24,6 +24,7 @@ import re
 import socket
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 from urllib.parse import unquote, urljoin, urlsplit
 
 from newsqa.errors import LoadError, NewsqaError
@@ -80,18 +81,46 @@ def check_url(url: str, allow_private: bool) -> None:
                                  "(set NEWSQA_ALLOW_PRIVATE_URLS=true to allow)")
 
 
-def fetch(url: str, opts: LoadOptions, client) -> tuple[str, str, bytes]:
-    """``(final_url, content_type, body)`` of a 200 response; raises LoadError otherwise."""
+class Fetched(NamedTuple):
+    """A fetched document: ``url`` after redirects, and the validators a later conditional
+    request can send (``etag``, ``last_modified``); ``not_modified`` is a 304 answer to one,
+    with an empty body."""
+
+    url: str
+    content_type: str
+    body: bytes
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+
+
+def make_client(opts: LoadOptions):  # -> httpx.Client
+    """The HTTP client every fetch uses: the project's User-Agent, ``opts``' timeout, and no
+    redirects of its own (:func:`fetch` follows them, checking each hop)."""
+    import httpx
+
+    return httpx.Client(timeout=opts.url_timeout, follow_redirects=False,
+                        headers={"User-Agent": USER_AGENT})
+
+
+def fetch(url: str, opts: LoadOptions, client, *, etag: str | None = None,
+          last_modified: str | None = None) -> Fetched:
+    """The 200 response at ``url``, or with ``etag``/``last_modified`` (a conditional request)
+    possibly a 304 one; raises LoadError otherwise."""
     import httpx
 
     start = url
+    conditions = {name: value for name, value in (("If-None-Match", etag),
+                                                  ("If-Modified-Since", last_modified)) if value}
     try:
         for _hop in range(MAX_REDIRECTS + 1):
             check_url(url, opts.allow_private_urls)
-            with client.stream("GET", url) as resp:
+            with client.stream("GET", url, headers=conditions) as resp:
                 if resp.is_redirect and resp.headers.get("location"):
                     url = urljoin(url, resp.headers["location"])
                     continue
+                if resp.status_code == 304 and conditions:
+                    return Fetched(url, "", b"", etag, last_modified, not_modified=True)
                 if resp.status_code != 200:
                     raise LoadError(start, f"HTTP {resp.status_code} {resp.reason_phrase}")
                 ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -105,7 +134,8 @@ def fetch(url: str, opts: LoadOptions, client) -> tuple[str, str, bytes]:
                     if len(body) > opts.max_url_bytes:
                         raise LoadError(start, f"response too large (over "
                                                f"{opts.max_url_bytes:,} bytes)")
-                return url, ctype, bytes(body)
+                return Fetched(url, ctype, bytes(body), resp.headers.get("etag"),
+                               resp.headers.get("last-modified"))
     except httpx.TimeoutException:
         raise LoadError(start, f"timed out after {opts.url_timeout:g} s") from None
     except httpx.HTTPError as err:
@@ -116,7 +146,7 @@ def fetch(url: str, opts: LoadOptions, client) -> tuple[str, str, bytes]:
 def load_url(url: str, opts: LoadOptions, client) -> Iterator[Item]:
     """The article (or a feed's articles) at ``url``, or one error naming why not."""
     try:
-        final, ctype, body = fetch(url, opts, client)
+        final, ctype, body, *_validators = fetch(url, opts, client)
     except LoadError as err:
         yield err
         return
@@ -150,16 +180,13 @@ def read_url_list(path: Path) -> list[str]:
 def load_inputs(inputs: Iterable[str | Path], options: LoadOptions | None = None
                 ) -> Iterator[Item]:
     """Articles from files, directories and URLs, in the order given; errors per item."""
-    import httpx
-
     opts = options or LoadOptions()
     client = None
     try:
         for inp in inputs:
             if isinstance(inp, str) and is_url(inp):
                 if client is None:
-                    client = httpx.Client(timeout=opts.url_timeout, follow_redirects=False,
-                                          headers={"User-Agent": USER_AGENT})
+                    client = make_client(opts)
                 yield from load_url(inp.strip(), opts, client)
             else:
                 yield from load_paths([Path(inp)], opts)

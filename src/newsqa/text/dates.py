@@ -100,3 +100,18 @@ def parse_as_of_option(name: str, value: str | None) -> date | None:
 def int_to_iso(n: int) -> str:
     """Inverse of a day-precision bound: 20161031 -> '2016-10-31'."""
     return f"{n // 10000:04d}-{n // 100 % 100:02d}-{n % 100:02d}"
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|h|d)?", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(option: str, value: str) -> float:
+    """``30s``, ``15m``, ``2h``, ``1d`` (a bare number is seconds) as seconds; at least 1 s."""
+    m = _DURATION.fullmatch(value.strip())
+    if not m:
+        raise NewsqaError(f"{option}: expected a duration such as 30s, 15m or 2h, got {value!r}")
+    seconds = float(m.group(1)) * _UNIT_SECONDS[(m.group(2) or "s").lower()]
+    if seconds < 1:
+        raise NewsqaError(f"{option}: must be at least 1 second, got {value!r}")
+    return seconds

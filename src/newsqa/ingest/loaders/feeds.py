@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
 
@@ -70,20 +71,34 @@ def _entry_authors(entry: Any) -> list[str]:
     return names or ([entry["author"]] if entry.get("author") else [])
 
 
-def feed_articles(data: bytes, origin: str, opts: LoadOptions) -> Iterator[Item]:
-    """Every entry of the feed in ``data``, or one error if it is no feed at all."""
+@dataclass
+class FeedEntry:
+    """One entry of a feed: its ``article`` (or why it has none), its identity in the feed
+    (``key``: the guid, else the link), and whether the feed carries its ``full`` text (a
+    content element) or only a summary, which a follower replaces with the linked page.
+
+    A sitemap's entries (ingest/sources.py) are links only: no ``article``, and the ``date``
+    the sitemap gives the page.
+    """
+
+    key: str
+    article: Item | None
+    link: str | None
+    full: bool
+    date: str | None = None
+
+
+def feed_entries(data: bytes, origin: str, opts: LoadOptions) -> list[FeedEntry]:
+    """Every entry of the feed in ``data`` (none for an empty feed); raises LoadError if
+    ``data`` is no feed at all."""
     import feedparser
 
     parsed = feedparser.parse(_unencodable_refs(data))
-    if not parsed.entries:
-        if parsed.get("version"):
-            reason = "feed has no entries"
-        else:
-            problem = parsed.get("bozo_exception")
-            reason = "not an RSS/Atom feed" + (f" ({problem})" if problem else "")
-        yield LoadError(origin, reason)
-        return
+    if not parsed.entries and not parsed.get("version"):
+        problem = parsed.get("bozo_exception")
+        raise LoadError(origin, "not an RSS/Atom feed" + (f" ({problem})" if problem else ""))
     site = parsed.feed.get("title")
+    out = []
     for n, entry in enumerate(parsed.entries, 1):
         where = f"{origin}#{n}"
         link = entry.get("link")
@@ -100,9 +115,26 @@ def feed_articles(data: bytes, origin: str, opts: LoadOptions) -> Iterator[Item]
             "authors": _entry_authors(entry),
         }
         try:
-            yield article_from_record(record, where, defaults=opts.defaults)
+            article: Item = article_from_record(record, where, defaults=opts.defaults)
         except ValueError as err:
-            yield LoadError(where, str(err))
+            article = LoadError(where, str(err))
+        full = any((c.get("value") or "").strip() for c in entry.get("content") or [])
+        key = guid or link or sha(record["title"], record["text"])
+        out.append(FeedEntry(key, article, link, full))
+    return out
+
+
+def feed_articles(data: bytes, origin: str, opts: LoadOptions) -> Iterator[Item]:
+    """Every entry of the feed in ``data``, or one error if it is no feed or has no entry."""
+    try:
+        entries = feed_entries(data, origin, opts)
+    except LoadError as err:
+        yield err
+        return
+    if not entries:
+        yield LoadError(origin, "feed has no entries")
+    for entry in entries:
+        yield entry.article
 
 
 @register(".rss", ".atom", ".xml")
