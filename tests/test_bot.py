@@ -26,7 +26,8 @@ import yarl
 from newsqa.cli import main as cli_main
 from newsqa.config import Settings
 from newsqa.engine import Engine
-from newsqa.types import Citation
+from newsqa.ingest.sources import read_sources
+from newsqa.types import Citation, sha
 from newsqa_bot.app import main as bot_main
 from newsqa_bot.bot import NewsqaBot
 from newsqa_bot.config import BotConfig
@@ -35,6 +36,7 @@ from newsqa_bot.limits import RateLimiter, Slots
 
 from .conftest import RT_ID, jsonl_records, write_slice
 from .fake_discord import MANAGE_GUILD, FakeDiscord
+from .feed_server import RECORDS, FeedHandler, feed_server, rss, serve_stories
 
 LAVROV = "What did Lavrov demand?"
 EVERYONE_ID = "test-everyone-notice"
@@ -529,3 +531,51 @@ def test_fake_discord_enforces_the_rules(h: Harness) -> None:
     assert h.run(scenario()) == [404, 404, 200, 400, 400]
     assert len(fake.violations) == before + 4
     del fake.violations[before:]
+
+
+def test_follow_in_process_while_answering(h: Harness, monkeypatch: pytest.MonkeyPatch,
+                                           tmp_path: Path,
+                                           capsys: pytest.CaptureFixture) -> None:
+    """A bot started with sources to follow (``--follow FILE``) ingests their new entries
+    in the background, keeps answering meanwhile, and /stats lists them."""
+    with feed_server() as server:
+        stories = serve_stories(server, RECORDS[:2])
+        FeedHandler.routes["/wire.rss"] = ("application/rss+xml", rss(stories, full=False),
+                                           None)
+        listing = tmp_path / "follow.txt"
+        listing.write_text(f"# the wire\n{server}/wire.rss\n")
+        assert cli_main_status(["bot", "--follow", str(tmp_path / "none.txt")]) == 2
+        assert "neither an http(s) URL nor a file" in capsys.readouterr().err
+
+        settings = h.bot.engine.settings
+        monkeypatch.setattr(settings, "allow_private_urls", True)
+        monkeypatch.setattr(settings, "follow_host_delay", 0.5)  # the round takes a while
+        monkeypatch.setattr(h.bot, "follow_sources", read_sources([str(listing)]))
+        monkeypatch.setattr(h.bot, "follow_every", 3600.0)
+        h.run(h.bot.reload_extension("newsqa_bot.cogs.follow"))  # as started with --follow
+        cog = h.bot.get_cog("Follow")
+        assert cog.task is not None and not cog.task.done()
+        busy = h.answered(h.command("stats", user_id=1040))  # answered during the round
+        assert busy.ack_latency < 1.5
+
+        deadline = time.monotonic() + 60  # the source's state is saved after its ingest
+        while not h.bot.engine.followed()[0]["last_new"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        ids = [f"url-{sha(s['link'])[:16]}" for s in stories]
+        assert len(h.bot.engine.catalog.present(ids)) == 2
+        assert FeedHandler.hits["/story/0"] == FeedHandler.hits["/story/1"] == 1
+        stats = h.answered(h.command("stats", user_id=1040))
+        fields = {f["name"]: f["value"] for f in embed_of(stats)["fields"]}
+        assert f"{server}/wire.rss" in fields["Followed"]
+        assert "last brought 2 <t:" in fields["Followed"]
+
+        monkeypatch.setattr(h.bot, "follow_sources", [])
+        h.run(h.bot.reload_extension("newsqa_bot.cogs.follow"))  # stops the follower
+        assert cog.task.cancelled() or cog.task.done()
+        h.bot.engine.remove(ids)  # back to 22 articles
+
+
+def cli_main_status(argv: list[str]) -> int:
+    with pytest.raises(SystemExit) as exc:
+        cli_main(argv)
+    return exc.value.code

@@ -58,6 +58,13 @@ def test_ingest_cog_registers_ingest(tmp_path: Path) -> None:
     with_cog(tmp_path, "ingest", check)
 
 
+def test_follow_cog_is_idle_without_sources(tmp_path: Path) -> None:
+    async def check(bot: NewsqaBot) -> None:
+        assert command_names(bot) == set() and bot.get_cog("Follow").task is None
+
+    with_cog(tmp_path, "follow", check)
+
+
 def test_feedback_cog_adds_the_vote_buttons(tmp_path: Path) -> None:
     async def check(bot: NewsqaBot) -> None:
         assert command_names(bot) == set()

@@ -65,8 +65,9 @@ def _check_limits(config: BotConfig) -> None:
 
 
 def check(*, env: Mapping[str, str] | None = None, settings: Settings | None = None,
-          out=None) -> int:
-    """``--check``: validate token shape, index and settings without contacting Discord."""
+          out=None, follow: list[str] | None = None, every: float = 900.0) -> int:
+    """``--check``: validate token shape, index and settings without contacting Discord
+    (``follow``: the sources ``--follow`` names, already read)."""
     out = out or sys.stdout
     quiet_third_party_logs()
     engine = None
@@ -109,22 +110,27 @@ def check(*, env: Mapping[str, str] | None = None, settings: Settings | None = N
         ("message content", "on (needs the intent in the portal)" if config.message_content
          else "off"),
     ]
+    if follow:
+        rows.append(("follow", f"{len(follow)} source(s), a round every {every:g} s"))
     lines = [f"{name + ':':<17}{value}" for name, value in rows] + ["ok"]
     print("\n".join(lines), file=out)
     return 0
 
 
-async def serve(engine: Engine, config: BotConfig, *, sync: bool = False) -> None:
-    """Log in, optionally sync the commands, and run until closed."""
+async def serve(engine: Engine, config: BotConfig, *, sync: bool = False,
+                follow: list[str] | None = None, every: float = 900.0) -> None:
+    """Log in, optionally sync the commands, follow ``follow``, and run until closed."""
     from .bot import NewsqaBot
 
-    async with NewsqaBot(engine, config, sync=sync) as bot:
+    async with NewsqaBot(engine, config, sync=sync, follow=follow, every=every) as bot:
         await bot.start(config.token)
 
 
 def main(*, sync: bool = False, env: Mapping[str, str] | None = None,
-         settings: Settings | None = None) -> int:
-    """Run the bot; returns the process exit code."""
+         settings: Settings | None = None, follow: list[str] | None = None,
+         every: float = 900.0) -> int:
+    """Run the bot (following the feed and sitemap URLs ``follow`` every ``every`` seconds);
+    returns the process exit code."""
     quiet_third_party_logs()  # also when started as python -m newsqa_bot, not by newsqa
     try:
         config = BotConfig.from_env(env)
@@ -142,7 +148,7 @@ def main(*, sync: bool = False, env: Mapping[str, str] | None = None,
         discord.utils.setup_logging(level=logging.WARNING, root=True)
         logging.getLogger("newsqa").setLevel(logging.INFO)
     try:
-        asyncio.run(serve(engine, config, sync=sync))
+        asyncio.run(serve(engine, config, sync=sync, follow=follow, every=every))
     except discord.LoginFailure:
         print("error: Discord rejected the token in DISCORD_TOKEN (reset it in the Developer "
               "Portal and update the variable)", file=sys.stderr)
@@ -162,8 +168,11 @@ def main(*, sync: bool = False, env: Mapping[str, str] | None = None,
 
 
 def cli(argv: list[str] | None = None) -> int:
-    """``python -m newsqa_bot [--sync] [--check]``."""
+    """``python -m newsqa_bot [--sync] [--check] [--follow FILE [--every 15m]]``."""
     import argparse
+
+    from newsqa.ingest.sources import read_sources
+    from newsqa.text.dates import parse_duration
 
     parser = argparse.ArgumentParser(
         prog="python -m newsqa_bot",
@@ -174,7 +183,17 @@ def cli(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true",
                         help="validate the token's format, the index and the settings, print "
                              "a short report and exit (does not connect to Discord)")
+    parser.add_argument("--follow", metavar="FILE",
+                        help="follow the feed and sitemap URLs listed in FILE into the index")
+    parser.add_argument("--every", metavar="DURATION", default="15m",
+                        help="time between a followed source's rounds (default 15m)")
     args = parser.parse_args(argv)
+    try:
+        every = parse_duration("--every", args.every)
+        follow = read_sources([args.follow]) if args.follow else None
+    except NewsqaError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     if args.check:
-        return check(env=os.environ)
-    return main(sync=args.sync, env=os.environ)
+        return check(env=os.environ, follow=follow, every=every)
+    return main(sync=args.sync, env=os.environ, follow=follow, every=every)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import threading
 import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -37,9 +38,10 @@ class NewsqaBot(commands.Bot):
 
     # Modules of cogs/, loaded in this order; the buttons under an answer follow it too
     # ("Sources" from the follow-ups, then the feedback votes).
-    initial_extensions = ("ask", "followups", "feedback", "ingest")
+    initial_extensions = ("ask", "followups", "feedback", "ingest", "follow")
 
-    def __init__(self, engine: Engine, config: BotConfig, *, sync: bool = False) -> None:
+    def __init__(self, engine: Engine, config: BotConfig, *, sync: bool = False,
+                 follow: list[str] | None = None, every: float = 900.0) -> None:
         intents = discord.Intents.default()
         intents.message_content = config.message_content
         # Slash commands only: the prefix is required but never read (see on_message).
@@ -49,6 +51,9 @@ class NewsqaBot(commands.Bot):
         self.engine = engine
         self.config = config
         self.sync_on_start = sync
+        self.follow_sources = follow or []  # feeds and sitemaps the follow cog follows
+        self.follow_every = every
+        self._writing = threading.Lock()
         self.tree.on_error = report
         self.feedback = FeedbackStore(engine.index_dir)
         self.rate = RateLimiter(config.rate_count, config.rate_window)
@@ -99,6 +104,12 @@ class NewsqaBot(commands.Bot):
         """Run a blocking engine call on the pool; the event loop stays free."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.pool, functools.partial(fn, *args, **kwargs))
+
+    def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run an engine call that writes the index, one at a time in this process (an
+        /ingest and a follower's round take turns); called on the pool, via :meth:`call`."""
+        with self._writing:
+            return fn(*args, **kwargs)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
         """A background task that is kept referenced until done and whose errors are logged."""

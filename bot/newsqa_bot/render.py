@@ -9,6 +9,7 @@ and keep the message under the 6000-character total.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 import discord
@@ -261,9 +262,30 @@ def stats_embed(stats: dict[str, Any]) -> discord.Embed:
         lines.append(f"… and {len(sources) - 15} more")
     embed.add_field(name="Outlets", value=clip("\n".join(lines) or "none", FIELD_VALUE),
                     inline=False)
+    if stats.get("followed"):
+        embed.add_field(name="Followed", value=followed_text(stats["followed"]), inline=False)
     embed.set_footer(text=clip(f"Model {stats.get('model')} · "
                                f"{stats.get('size_bytes', 0) / 1e6:.1f} MB on disk", FOOTER))
     return embed
+
+
+def followed_text(followed: list[dict[str, Any]], limit: int = 10) -> str:
+    """One line per followed source: when it last brought articles (a Discord timestamp,
+    shown in each reader's own time zone) and, while it fails, why."""
+    lines = []
+    for src in followed[:limit]:
+        if src.get("last_new"):
+            when = datetime.fromisoformat(src["last_new"])
+            news = f"last brought {src['last_new_count']} {discord.utils.format_dt(when, 'R')}"
+        else:
+            news = "nothing brought yet"
+        failing = f" · failing: {escape_markdown(src['last_error'])}" if src.get(
+            "last_error") else ""
+        url = clean_text(src["url"]).replace("`", "%60")
+        lines.append(clip(f"`{clip(url, 100)}`: {news}{failing}", 250))
+    if len(followed) > limit:
+        lines.append(f"… and {len(followed) - limit} more")
+    return clip("\n".join(lines), FIELD_VALUE)
 
 
 def error_text(error_id: str) -> str:

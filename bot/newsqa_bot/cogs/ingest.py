@@ -140,8 +140,9 @@ class Ingest(commands.Cog):
         options = LoadOptions(max_url_bytes=self.bot.config.max_upload_bytes)
         loop = asyncio.get_running_loop()
         started = loop.time()
-        job = asyncio.ensure_future(self.bot.call(self.bot.engine.ingest, inputs,
-                                                  options=options, progress=latest.append))
+        job = asyncio.ensure_future(self.bot.call(self.bot.write, self.bot.engine.ingest,
+                                                  inputs, options=options,
+                                                  progress=latest.append))
         while not job.done():
             await asyncio.wait([job], timeout=self.progress_every)
             if not job.done():

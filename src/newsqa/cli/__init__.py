@@ -500,6 +500,12 @@ def run_bot(
     check: Annotated[bool, typer.Option(
         "--check", help="Validate the token's format, the index and the bot settings, print a "
         "short report and exit; does not connect to Discord.")] = False,
+    follow: Annotated[Path | None, typer.Option(
+        "--follow", metavar="FILE", help="Also follow the feed and sitemap URLs in FILE (one "
+        "a line), as 'newsqa follow' does, while answering.")] = None,
+    every: Annotated[str, typer.Option(
+        "--every", metavar="DURATION", help="Time between a followed source's rounds.")
+    ] = "15m",
     index: IndexOpt = None,
 ) -> None:
     """Run the Discord bot over the index.
@@ -507,11 +513,16 @@ def run_bot(
     The bot token is read from DISCORD_TOKEN; setup in docs/discord.md.
     """
     from newsqa.config import Settings
+    from newsqa.ingest.sources import read_sources
+    from newsqa.text.dates import parse_duration
     from newsqa_bot.app import check as bot_check
     from newsqa_bot.app import main as bot_main
 
+    interval = parse_duration("--every", every)
+    sources = read_sources([str(follow)]) if follow else None
     settings = Settings(index=index) if index else Settings()
-    rc = bot_check(settings=settings) if check else bot_main(sync=sync, settings=settings)
+    rc = (bot_check(settings=settings, follow=sources, every=interval) if check
+          else bot_main(sync=sync, settings=settings, follow=sources, every=interval))
     if rc:
         raise typer.Exit(rc)
 
