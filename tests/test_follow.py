@@ -4,6 +4,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -131,11 +135,20 @@ def test_sitemap_pages_get_the_sitemaps_dates(server: str, stories: list[dict],
     items = [{**r, "date": f"2019-0{n + 1}-1{n}T08:00:00+00:00"}
              for n, r in enumerate(stories[:2])]
     FeedHandler.routes["/news-sitemap.xml"] = ("application/xml", news_sitemap(items), None)
+    FeedHandler.routes["/sitemap-index.xml"] = ("application/xml", (
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/'
+        f'0.9"><sitemap><loc>{server}/news-sitemap.xml</loc><lastmod>2019-02-11</lastmod>'
+        "</sitemap></sitemapindex>").encode(), None)
     status, report, err = follow_once(env, f"{server}/news-sitemap.xml")
     assert status == 0, err
     assert (report["added"], report["sources"][0]["entries"]) == (2, 2)
     eng = Engine(Settings(index=env))
     assert eng.catalog.get(first_id(eng, stories[1]["link"])).date == "2019-02-11"
+    result = CliRunner().invoke(app, ["follow", f"{server}/sitemap-index.xml", "--once",
+                                      "--index", str(env)])  # the same pages, listed again
+    assert result.exit_code == 0, result.stderr
+    assert "2 new: 0 added, 0 updated, 2 unchanged, 0 duplicate" in result.stdout
+    assert "round at " in result.stdout and "1 sources, 0 failed" in result.stdout
 
 
 def test_failing_source_backs_off_and_a_missing_page_keeps_the_summary(
@@ -198,3 +211,49 @@ def test_sources_and_durations_are_checked_before_anything_runs(
             main(["follow", *args, "--once", "--index", str(tmp_path / "index")])
         assert exc.value.code == 2 and message in capsys.readouterr().err
     assert not (tmp_path / "index").exists()
+
+
+def run_until(proc: subprocess.Popen, wanted: str, timeout: float = 120) -> list[str]:
+    """stderr lines of ``proc`` up to the first that contains ``wanted``."""
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        lines.append(line)
+        if wanted in line:
+            return lines
+    raise AssertionError(f"no {wanted!r} in {lines}")
+
+
+@pytest.mark.slow
+def test_follow_keeps_running_and_a_restart_waits_until_sources_are_due(
+        server: str, stories: list[dict], env: Path) -> None:
+    FeedHandler.routes["/live.rss"] = ("application/rss+xml", rss(stories[:1], full=True),
+                                       '"live"')
+    def command(every: str) -> list[str]:
+        return [sys.executable, "-m", "newsqa.cli", "follow", f"{server}/live.rss",
+                "--every", every, "--json", "--index", str(env)]
+
+    def until_waiting(every: str, rounds: int, wanted: str) -> list[dict]:
+        """Run ``follow`` for ``rounds`` rounds until it says ``wanted``; then interrupt it."""
+        proc = subprocess.Popen(command(every), env=os.environ, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            reports = [json.loads(proc.stdout.readline()) for _ in range(rounds)]
+            run_until(proc, wanted)
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(30)
+        assert proc.returncode == 130  # interrupted
+        return reports
+
+    first, second = until_waiting("2s", 2, "next round in")
+    assert (first["added"], second["sources"][0]["status"]) == (1, "not modified")
+    (third,) = until_waiting("1h", 1, "next round in 59m")  # due when its 2 s are past
+    assert third["sources"][0]["status"] == "not modified"
+    hits = FeedHandler.hits["/live.rss"]
+    # Restarted: the source is not due for an hour, so nothing is fetched.
+    until_waiting("1h", 0, "next round in 59m")
+    assert FeedHandler.hits["/live.rss"] == hits

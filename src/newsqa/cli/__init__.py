@@ -230,12 +230,9 @@ def ingest(
 
 
 def follow_status(report: FollowRound) -> int:
-    """Exit status of ``follow --once`` after listing failures on stderr: 0 nothing failed,
-    1 some sources or entries failed (the rest was followed), 2 every source failed."""
-    from newsqa.cli.render import print_failures
-
+    """Exit status of ``follow --once`` (its failures are on stderr already): 0 nothing
+    failed, 1 some sources or entries failed (the rest was followed), 2 every source failed."""
     failed, entries = report.failed, report.entry_failures()
-    print_failures([(s.url, s.error or "") for s in failed] + entries)
     if failed and len(failed) == len(report.sources):
         which = "the source" if len(failed) == 1 else f"all {len(failed)} sources"
         sys.stderr.write(f"error: nothing followed: {which} failed\n")
@@ -281,7 +278,8 @@ def follow(
     """
     import time
 
-    from newsqa.cli.render import print_follow_round
+    from newsqa.cli.progress import duration
+    from newsqa.cli.render import print_failures, print_follow_round
     from newsqa.ingest.sources import read_sources
     from newsqa.text.dates import parse_duration
 
@@ -300,12 +298,18 @@ def follow(
                 sys.stdout.flush()
             else:
                 print_follow_round(report)
+            print_failures([(s.url, s.error or "") for s in report.failed]
+                           + report.entry_failures())
             if once:
                 status = follow_status(report)
                 if status:
                     raise typer.Exit(status)
                 return
-        time.sleep(follower.wait_seconds())
+        wait = follower.wait_seconds()
+        if not quiet:
+            sys.stderr.write(f"follow: next round in {duration(wait)}\n")
+            sys.stderr.flush()
+        time.sleep(wait)
 
 
 @app.command(cls=Command)
