@@ -20,11 +20,10 @@ from xml.etree import ElementTree
 from newsqa.errors import LoadError, NewsqaError
 from newsqa.ingest.loaders import LoadOptions
 from newsqa.ingest.loaders.feeds import FeedEntry, feed_entries, looks_like_feed
-from newsqa.ingest.urls import Fetched, is_url, read_url_list
+from newsqa.ingest.urls import FEED_TYPES, Fetched, is_url, read_url_list
 from newsqa.text.dates import normalize_date
 
 _SITEMAP_ROOT = re.compile(rb"<(?:\w+:)?(urlset|sitemapindex)[\s>]")
-_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
 
 
 def read_sources(args: list[str]) -> list[str]:
@@ -75,7 +74,7 @@ def document_entries(origin: str, doc: Fetched, opts: LoadOptions
         if root.group(1) == b"sitemapindex":
             return [], [e.link for e in entries if e.link]
         return entries, []
-    if doc.content_type in _FEED_TYPES or looks_like_feed(body[:4096]):
+    if doc.content_type in FEED_TYPES or looks_like_feed(body[:4096]):
         return feed_entries(body, origin, opts), []
     what = doc.content_type or "unknown content type"
     raise LoadError(origin, f"not an RSS/Atom feed or a sitemap ({what})")

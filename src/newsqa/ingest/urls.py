@@ -44,7 +44,7 @@ from newsqa.ingest.loaders.html import html_article
 MAX_REDIRECTS = 5
 USER_AGENT = "newsqa/0.1 (news archive ingest)"
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml",
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml",
                "application/xml", "text/xml")
 _PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 
@@ -150,7 +150,7 @@ def load_url(url: str, opts: LoadOptions, client) -> Iterator[Item]:
     except LoadError as err:
         yield err
         return
-    if ctype in _FEED_TYPES or looks_like_feed(body[:4096]):
+    if ctype in FEED_TYPES or looks_like_feed(body[:4096]):
         yield from feed_articles(body, url, opts)
     elif name := archive_file_name(final):
         yield from load_bytes(body, name, url, opts)
