@@ -162,14 +162,14 @@ def ingest_status(report: IngestReport) -> int:
 
     if not report.failed:
         return 0
-    print_failures(report.failed)
+    print_failures(report)
     good = report.added + report.updated + report.unchanged + report.duplicate
-    failed = len(report.failed)
+    failed = report.n_failed
     if not good:
-        which = "the input" if failed == 1 else f"all {failed} inputs"
+        which = "the input" if failed == 1 else f"all {failed:,} inputs"
         sys.stderr.write(f"error: nothing ingested: {which} failed\n")
         return 2
-    sys.stderr.write(f"error: {failed} of {failed + good} inputs failed; the rest was "
+    sys.stderr.write(f"error: {failed:,} of {failed + good:,} inputs failed; the rest was "
                      "ingested\n")
     return 1
 

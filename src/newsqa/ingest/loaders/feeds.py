@@ -15,8 +15,8 @@ from typing import IO, Any
 
 from newsqa.errors import LoadError
 from newsqa.ingest.loaders.html import html_to_text
-from newsqa.ingest.loaders.records import article_from_record
-from newsqa.ingest.loaders.registry import Item, LoadOptions, read_capped, register
+from newsqa.ingest.loaders.records import record_item
+from newsqa.ingest.loaders.registry import Item, LoadOptions, failure, read_capped, register
 from newsqa.text.dates import normalize_date
 from newsqa.types import sha
 
@@ -86,23 +86,28 @@ def feed_articles(data: bytes, origin: str, opts: LoadOptions) -> Iterator[Item]
     site = parsed.feed.get("title")
     for n, entry in enumerate(parsed.entries, 1):
         where = f"{origin}#{n}"
-        link = entry.get("link")
-        guid = entry.get("id")
-        record = {
-            # The link is the stable identity; a bare guid ("1234") is only unique per feed.
-            "id": None if link else (f"guid-{sha(origin, guid)[:16]}" if guid else None),
-            "title": html_to_text(entry.get("title") or ""),
-            "text": _entry_text(entry),
-            "date": _entry_date(entry),
-            "url": link,
-            "source": (entry.get("source") or {}).get("title"),
-            "site_name": site,
-            "authors": _entry_authors(entry),
-        }
         try:
-            yield article_from_record(record, where, defaults=opts.defaults)
-        except ValueError as err:
-            yield LoadError(where, str(err))
+            record = _entry_record(entry, origin, site)
+        except Exception as err:  # noqa: BLE001 - one bad entry must not end the feed
+            yield failure(where, err)
+            continue
+        yield record_item(record, where, defaults=opts.defaults)
+
+
+def _entry_record(entry: Any, origin: str, site: str | None) -> dict[str, Any]:
+    link = entry.get("link")
+    guid = entry.get("id")
+    return {
+        # The link is the stable identity; a bare guid ("1234") is only unique per feed.
+        "id": None if link else (f"guid-{sha(origin, guid)[:16]}" if guid else None),
+        "title": html_to_text(entry.get("title") or ""),
+        "text": _entry_text(entry),
+        "date": _entry_date(entry),
+        "url": link,
+        "source": (entry.get("source") or {}).get("title"),
+        "site_name": site,
+        "authors": _entry_authors(entry),
+    }
 
 
 @register(".rss", ".atom", ".xml")

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from newsqa.errors import LoadError
-from newsqa.ingest.loaders.records import article_from_record
+from newsqa.ingest.loaders.records import record_item
 from newsqa.ingest.loaders.registry import Item, LoadOptions, read_capped, register
 
 # trafilatura logs every page it cannot use at WARNING; the ingest report already names them.
@@ -86,10 +86,7 @@ def html_article(data: bytes | str, origin: str, opts: LoadOptions, *,
         "site_name": doc.sitename,
         "authors": doc.author,
     }
-    try:
-        return article_from_record(record, origin, defaults=opts.defaults)
-    except ValueError as err:
-        return LoadError(origin, str(err))
+    return record_item(record, origin, defaults=opts.defaults)
 
 
 @register(*EXTENSIONS)
