@@ -270,8 +270,9 @@ def search(
     until: UntilOpt = None,
     source: SourceOpt = None,
     lang: LangOpt = None,
-    k: Annotated[int, typer.Option("--k", min=1, max=100, metavar="N",
-                                   help="Passages to show.")] = 10,
+    k: Annotated[int | None, typer.Option(
+        "--k", min=1, max=100, metavar="N",
+        help="Passages to show [default: the k setting, 8, as for ask].")] = None,
     as_of: AsOfOpt = None,
     index: IndexOpt = None,
     as_json: JsonOpt = False,
@@ -282,7 +283,7 @@ def search(
     Example:
       newsqa search "Al-Nusra Aleppo" --k 3 --source RT
     """
-    check_options(query, since, until, lang)
+    check_options(query, since, until, lang, what="query")
     from newsqa.cli.render import print_passages
 
     engine = make_engine(index)
