@@ -55,7 +55,8 @@ def normalize_date(value: object) -> str | None:
         secs = float(s) / (1000 if len(s.split(".")[0].strip()) > 10 else 1)
         return datetime.utcfromtimestamp(secs).date().isoformat()
     try:
-        return dateutil_parser.parse(s, fuzzy=False).date().isoformat()
+        # ignoretz: only the day is kept, and an unknown zone name ("GBT") would warn on stderr
+        return dateutil_parser.parse(s, fuzzy=False, ignoretz=True).date().isoformat()
     except (ValueError, OverflowError, TypeError):
         return None
 

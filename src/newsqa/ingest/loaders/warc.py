@@ -12,6 +12,7 @@ it stopped.
 from __future__ import annotations
 
 import io
+import logging
 import zlib
 from collections.abc import Iterator
 from typing import IO, Any
@@ -22,6 +23,9 @@ from newsqa.ingest.loaders.registry import Item, LoadOptions, failure, register
 from newsqa.text.dates import normalize_date
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+# warcio logs the records it repairs ("Replacing spaces in invalid WARC-Target-URI: …", with
+# bytes of the archive); what matters reaches the ingest report, one line per problem.
+logging.getLogger("warcio").setLevel(logging.CRITICAL)
 
 
 def _response(record, where: str, opts: LoadOptions) -> Item:
