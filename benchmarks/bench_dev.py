@@ -107,7 +107,7 @@ def open_index(index: Path, archive: Path) -> Engine:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"built in {time.perf_counter() - t0:.1f} s: {report.added} articles, "
-          f"{report.chunks} chunks, {report.duplicate} duplicates, {len(report.failed)} failed",
+          f"{report.chunks} chunks, {report.duplicate} duplicates, {report.n_failed} failed",
           flush=True)
     return Engine(Settings(index=index))
 

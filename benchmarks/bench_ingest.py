@@ -104,7 +104,7 @@ def run_newsqa(slice_file: Path, index: Path, backend: str, pipelined: bool) -> 
     eng.close()
     return {"load_s": load_s, "seconds": seconds, "chunks": report.chunks,
             "model_tokens": eng.embedder.tokens_embedded, "added": report.added,
-            "duplicate": report.duplicate, "failed": len(report.failed)}
+            "duplicate": report.duplicate, "failed": report.n_failed}
 
 
 def child(args) -> None:

@@ -6,6 +6,8 @@ Modes (run each with the worktree's sources first on PYTHONPATH):
                         (``--chroma-url`` to go through a ``chroma run`` server instead;
                         ``--questions`` names the question set)
   cold INDEX            wall time of ``newsqa ask`` / ``newsqa search`` in fresh processes
+                        (``--baseline-src DIR``: the same commands run from another
+                        checkout's ``src`` too, interleaved, for a before/after ratio)
   scale DIR --sizes ... store-only: synthetic vectors (around real embeddings of
                         ``--archive``'s chunks) in a Chroma collection created exactly
                         as newsqa creates it; the retriever's query (k=50, documents and
@@ -26,6 +28,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -101,24 +104,34 @@ def warm(args) -> dict:
 
 # --- cold --------------------------------------------------------------------------------
 def cold(args) -> dict:
-    """Fresh-process wall times, interleaved, for each embedding backend."""
+    """Fresh-process wall times, interleaved, for each embedding backend (and source tree)."""
     q = "What did Lavrov demand?"
     cli = "import sys; from newsqa.cli import main; main(sys.argv[1:])"
-    cmds = {"python -c pass": [sys.executable, "-c", "pass"],
-            "import newsqa.cli": [sys.executable, "-c", "import newsqa.cli"]}
-    for backend in args.backends:
-        cmds[f"newsqa ask ({backend})"] = [sys.executable, "-c", cli, "ask", q, backend]
-        cmds[f"newsqa search ({backend})"] = [sys.executable, "-c", cli, "search", q, backend]
+    trees = {"": os.environ.get("PYTHONPATH", "")}
+    if args.baseline_src:
+        trees["baseline "] = os.pathsep.join([args.baseline_src, trees[""]])
+    cmds: dict[str, tuple[list[str], str, str]] = {
+        "python -c pass": ([sys.executable, "-c", "pass"], "torch", trees[""])}
+    for label, path in trees.items():
+        cmds[f"{label}import newsqa.cli"] = ([sys.executable, "-c", "import newsqa.cli"],
+                                             "torch", path)
+        for backend in args.backends:
+            for command in ("ask", "search"):
+                cmds[f"{label}newsqa {command} ({backend})"] = (
+                    [sys.executable, "-c", cli, command, q], backend, path)
     runs: dict[str, list[float]] = {name: [] for name in cmds}
+    cpu: dict[str, list[float]] = {name: [] for name in cmds}  # user+sys: less load-bound
     for _ in range(args.repeats):
-        for name, cmd in cmds.items():
-            backend = cmd.pop() if name.startswith("newsqa ") else "torch"
-            env = {**os.environ, "NEWSQA_INDEX": args.index, "NEWSQA_EMBED_BACKEND": backend}
+        for name, (cmd, backend, path) in cmds.items():
+            env = {**os.environ, "NEWSQA_INDEX": args.index, "NEWSQA_EMBED_BACKEND": backend,
+                   "PYTHONPATH": path}
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t = time.perf_counter()
             p = subprocess.run(cmd, env=env, capture_output=True, text=True)
             runs[name].append(time.perf_counter() - t)
-            if name.startswith("newsqa "):
-                cmd.append(backend)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[name].append(after.ru_utime + after.ru_stime - before.ru_utime
+                             - before.ru_stime)
             if p.returncode:
                 sys.exit(f"{name} failed: {p.stderr.strip()[-2000:]}")
     out = {k: round(median(v), 3) for k, v in runs.items()}
@@ -126,7 +139,8 @@ def cold(args) -> dict:
                          capture_output=True, text=True).stderr.splitlines()
     top = sorted(((int(ln.split("|")[1]), ln.split("|")[2].strip()) for ln in imp[1:]
                   if ln.count("|") == 2 and ln.split("|")[1].strip().isdigit()), reverse=True)
-    return {"median_s": out, "repeats": args.repeats,
+    return {"median_s": out, "median_cpu_s": {k: round(median(v), 3) for k, v in cpu.items()},
+            "repeats": args.repeats, "load_average": os.getloadavg(),
             "importtime_newsqa_cli_cumulative_us_top": top[:8]}
 
 
@@ -311,6 +325,8 @@ def main() -> None:
     c.add_argument("index")
     c.add_argument("--repeats", type=int, default=3)
     c.add_argument("--backends", nargs="+", default=["auto", "torch"])
+    c.add_argument("--baseline-src", metavar="DIR",
+                   help="another checkout's src directory to time the same commands from")
     s = sub.add_parser("scale")
     s.add_argument("dir")
     s.add_argument("--archive", type=Path, default=ARCHIVE,

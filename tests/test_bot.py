@@ -155,6 +155,7 @@ def test_command_sync_payload(h: Harness) -> None:
     assert set(by_name) == {"ask", "search", "article", "stats", "forget", "ingest"}
     ask = {o["name"]: o for o in by_name["ask"]["options"]}
     assert ask["question"]["required"] and ask["question"]["type"] == 3
+    assert (ask["question"]["min_length"], ask["question"]["max_length"]) == (1, 500)
     assert ask["source"].get("autocomplete") is True
     assert ask["private"]["type"] == 5
     assert int(by_name["ingest"]["default_member_permissions"]) == MANAGE_GUILD
@@ -221,6 +222,17 @@ def test_filters_private_and_bad_date(h: Harness) -> None:
     assert "since: not a date: 'someday'" in bad.original["content"]  # the CLI's parser
     unknown = h.answered(h.command("ask", question=LAVROV, source="bbc", user_id=1005))
     assert "unknown source 'bbc'" in unknown.followups[0]["content"]
+
+
+def test_overlong_text_options_are_refused_on_arrival(h: Harness) -> None:
+    # Discord's client stops at the declared 500 characters; discord.py checks nothing.
+    for command, option in (("ask", "question"), ("search", "query")):
+        rec = h.answered(h.command(command, **{option: "why " * 300}, user_id=1040))
+        assert rec.ephemeral and not rec.followups
+        assert rec.original["content"] == (f"{option} too long (1,199 characters; the limit "
+                                           "here is 500)")
+    rec = h.answered(h.command("search", query="   ", user_id=1040))
+    assert rec.original["content"] == "empty query"
 
 
 def test_as_of_reads_time_words_against_that_day(h: Harness) -> None:

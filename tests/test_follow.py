@@ -130,6 +130,18 @@ def test_follow_once_exits_2_when_every_source_fails(server: str, env: Path) -> 
     assert f"failed {server}/missing: HTTP 404 Not Found" in err
 
 
+def test_follow_refuses_private_addresses_unless_allowed(server: str, env: Path,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    FeedHandler.routes["/private.rss"] = ("application/rss+xml", rss([], full=True), None)
+    monkeypatch.setenv("NEWSQA_ALLOW_PRIVATE_URLS", "false")
+    status, report, err = follow_once(env, f"{server}/private.rss")
+    assert status == 2
+    (src,) = report["sources"]
+    assert src["status"] == "failed" and "not a public address" in src["error"]
+    assert src["failed_unlisted"] == 0
+
+
 def test_sitemap_pages_get_the_sitemaps_dates(server: str, stories: list[dict],
                                               env: Path) -> None:
     items = [{**r, "date": f"2019-0{n + 1}-1{n}T08:00:00+00:00"}

@@ -249,3 +249,19 @@ def test_upsert_splits_batches_larger_than_chromas_limit(tmp_path):
     vecs = np.random.default_rng(0).normal(size=(n, 8)).astype(np.float32)
     st.upsert({"long": art}, [Chunk("long", i, 0, 1, "x") for i in range(n)], vecs)
     assert st.count() == n
+
+
+def test_a_search_loads_neither_langchains_chroma_wrapper_nor_its_tracing(engine):
+    """Cold start: the first search needs Chroma's client, not LangChain's retriever stack
+    (langchain_chroma pulled in langchain_core.retrievers and langsmith, ~1/3 of a cold ask)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from newsqa.config import Settings; from newsqa.engine import Engine;"
+            f"e = Engine(Settings(index={str(engine.index_dir)!r}));"
+            "assert e.search('Lavrov Aleppo'); "
+            "print(sorted(m for m in ('langchain_chroma', 'langsmith', "
+            "'langchain_core.retrievers') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"

@@ -264,8 +264,7 @@ class Engine:
         lies inside the words' period, passages from all dates come back and
         :meth:`compose` says so.
         """
-        if not query.strip():
-            raise NewsqaError("empty query")
+        check_question(query, "query")
         self._require_index()
         frame = frame or self.time_frame(query, as_of)
         return self.retriever.search(frame.query, k or self.settings.k, filters, frame=frame)

@@ -1,5 +1,7 @@
 """Errors a user can act on: each carries a one-line message naming the problem."""
 
+from newsqa.text.control import one_line
+
 
 class NewsqaError(Exception):
     """Base class; the CLI and the bot print ``str(err)`` as a single line."""
@@ -14,9 +16,14 @@ class ModelMismatchError(NewsqaError):
 
 
 class LoadError(NewsqaError):
-    """An input file or record could not be read; ``where`` is ``file`` or ``file:line``."""
+    """An input file or record could not be read; ``where`` is ``file`` or ``file:line``.
+
+    Both parts come from the input (a file name, a parser's message quoting it), so each is
+    made one printable line of bounded length (:func:`one_line`) before it is reported.
+    """
 
     def __init__(self, where: str, reason: str) -> None:
+        where, reason = one_line(where, 500), one_line(reason)
         super().__init__(f"{where}: {reason}")
         self.where = where
         self.reason = reason

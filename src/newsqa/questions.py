@@ -13,12 +13,13 @@ from newsqa.errors import NewsqaError
 MAX_QUESTION_CHARS = 1000
 
 
-def check_question(question: str) -> str:
-    """``question`` stripped, or a one-line error when it is empty or over the cap."""
+def check_question(question: str, what: str = "question") -> str:
+    """``question`` stripped, or a one-line error when it is empty or over the cap; ``what``
+    names it in the message (a search's "query" has the same cap)."""
     text = question.strip()
     if not text:
-        raise NewsqaError("empty question")
+        raise NewsqaError(f"empty {what}")
     if len(text) > MAX_QUESTION_CHARS:
-        raise NewsqaError(f"question too long ({len(text):,} characters; the limit is "
+        raise NewsqaError(f"{what} too long ({len(text):,} characters; the limit is "
                           f"{MAX_QUESTION_CHARS:,})")
     return text

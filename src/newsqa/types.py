@@ -149,9 +149,17 @@ class Answer:
         }
 
 
+LISTED_PROBLEMS = 1000  # failures (and skips) listed by where and why; the rest are counted
+
+
 @dataclass
 class IngestReport:
-    """Counts of what one ingest did, with a reason for every failure."""
+    """Counts of what one ingest did, with a reason for every failure.
+
+    The first :data:`LISTED_PROBLEMS` failures are kept with their reasons and the rest only
+    counted (``failed_unlisted``), so five million bad lines cost a number, not gigabytes
+    and a five-million-line report; skips alike.
+    """
 
     added: int = 0
     updated: int = 0
@@ -161,6 +169,30 @@ class IngestReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (where, reason)
     seconds: float = 0.0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # not articles, e.g. images
+    failed_unlisted: int = 0
+    skipped_unlisted: int = 0
+
+    def fail(self, where: str, reason: str) -> None:
+        """Record one failed input."""
+        if len(self.failed) < LISTED_PROBLEMS:
+            self.failed.append((where, reason))
+        else:
+            self.failed_unlisted += 1
+
+    def skip(self, where: str, reason: str) -> None:
+        """Record one input that is not an article."""
+        if len(self.skipped) < LISTED_PROBLEMS:
+            self.skipped.append((where, reason))
+        else:
+            self.skipped_unlisted += 1
+
+    @property
+    def n_failed(self) -> int:
+        return len(self.failed) + self.failed_unlisted
+
+    @property
+    def n_skipped(self) -> int:
+        return len(self.skipped) + self.skipped_unlisted
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

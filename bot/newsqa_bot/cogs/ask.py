@@ -15,6 +15,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from newsqa.errors import NewsqaError
+from newsqa.questions import check_question
 from newsqa.text.dates import DATE_FORMS, parse_as_of_option, parse_date_option
 from newsqa.types import Filters
 
@@ -50,10 +52,45 @@ class AsOfOption(DateOption):
         return parse_as_of_option(self.name, value)
 
 
+QUERY_CHARS = 500  # declared to Discord as the option's length limit, and enforced here
+
+
+class QueryOption(app_commands.Transformer):
+    """A question or query of 1 to :data:`QUERY_CHARS` characters, checked on arrival.
+
+    Discord's client enforces an option's declared length, but discord.py does not check what
+    arrives, and an interaction can be sent by other means; so the length is checked here,
+    before the engine's own rule (:func:`check_question`: not empty).
+    """
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.string
+
+    @property
+    def min_value(self) -> int:
+        return 1
+
+    @property
+    def max_value(self) -> int:
+        return QUERY_CHARS
+
+    async def transform(self, interaction: discord.Interaction, value: str) -> str:
+        text = value.strip()
+        if len(text) > QUERY_CHARS:
+            raise NewsqaError(f"{self.what} too long ({len(text):,} characters; the limit "
+                              f"here is {QUERY_CHARS})")
+        return check_question(text, self.what)
+
+
 Since = app_commands.Transform[str, DateOption("since")]
 Until = app_commands.Transform[str, DateOption("until")]
 AsOf = app_commands.Transform[date, AsOfOption("as_of")]
-Query = app_commands.Range[str, 1, 500]
+Question = app_commands.Transform[str, QueryOption("question")]
+Query = app_commands.Transform[str, QueryOption("query")]
 SINCE_HELP = f"Only articles from this date on ({DATE_FORMS})"
 UNTIL_HELP = f"Only articles up to this date ({DATE_FORMS})"
 AS_OF_HELP = "The day to read 'this week' or 'latest' against (YYYY-MM-DD; default today)"
@@ -88,7 +125,7 @@ class Questions(commands.Cog):
         as_of=AS_OF_HELP, private="Show the answer only to you",
     )
     @app_commands.autocomplete(source=source_choices)
-    async def ask(self, interaction: discord.Interaction, question: Query,
+    async def ask(self, interaction: discord.Interaction, question: Question,
                   since: Since | None = None, until: Until | None = None,
                   source: str | None = None, as_of: AsOf | None = None,
                   private: bool = False) -> None:

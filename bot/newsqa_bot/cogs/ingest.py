@@ -68,10 +68,10 @@ def summary_text(name: str, r: IngestReport) -> str:
     """The final edit: counts and the first few failures with their reasons."""
     lines = [f"✅ Ingested `{name}` in {r.seconds:.1f} s: {r.added} added, {r.updated} updated, "
              f"{r.unchanged} unchanged, {r.duplicate} duplicates, {r.chunks} passages, "
-             f"{len(r.failed)} failed."]
+             f"{r.n_failed:,} failed."]
     lines += [f"• {where}: {reason}" for where, reason in r.failed[:10]]
-    if len(r.failed) > 10:
-        lines.append(f"… and {len(r.failed) - 10} more failures")
+    if r.n_failed > 10:
+        lines.append(f"… and {r.n_failed - 10:,} more failures")
     return render.text("\n".join(lines))
 
 

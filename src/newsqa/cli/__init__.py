@@ -161,16 +161,16 @@ def ingest_status(report: IngestReport) -> int:
     did (the rest is in the index), 2 everything failed and nothing was ingested."""
     from newsqa.cli.render import print_failures
 
-    if not report.failed:
+    if not report.n_failed:
         return 0
-    print_failures(report.failed)
+    print_failures(report)
     good = report.added + report.updated + report.unchanged + report.duplicate
-    failed = len(report.failed)
+    failed = report.n_failed
     if not good:
-        which = "the input" if failed == 1 else f"all {failed} inputs"
+        which = "the input" if failed == 1 else f"all {failed:,} inputs"
         sys.stderr.write(f"error: nothing ingested: {which} failed\n")
         return 2
-    sys.stderr.write(f"error: {failed} of {failed + good} inputs failed; the rest was "
+    sys.stderr.write(f"error: {failed:,} of {failed + good:,} inputs failed; the rest was "
                      "ingested\n")
     return 1
 
@@ -242,7 +242,7 @@ def follow_status(report: FollowRound) -> int:
                          "others were followed\n")
         return 1
     if entries:
-        sys.stderr.write(f"error: {len(entries)} entries failed; the rest was ingested\n")
+        sys.stderr.write(f"error: {entries:,} entries failed; the rest was ingested\n")
         return 1
     return 0
 
@@ -298,8 +298,7 @@ def follow(
                 sys.stdout.flush()
             else:
                 print_follow_round(report)
-            print_failures([(s.url, s.error or "") for s in report.failed]
-                           + report.entry_failures())
+            print_failures(report.failures())
             if once:
                 status = follow_status(report)
                 if status:
@@ -354,8 +353,9 @@ def search(
     until: UntilOpt = None,
     source: SourceOpt = None,
     lang: LangOpt = None,
-    k: Annotated[int, typer.Option("--k", min=1, max=100, metavar="N",
-                                   help="Passages to show.")] = 10,
+    k: Annotated[int | None, typer.Option(
+        "--k", min=1, max=100, metavar="N",
+        help="Passages to show [default: the k setting, 8, as for ask].")] = None,
     as_of: AsOfOpt = None,
     index: IndexOpt = None,
     as_json: JsonOpt = False,
@@ -366,7 +366,7 @@ def search(
     Example:
       newsqa search "Al-Nusra Aleppo" --k 3 --source RT
     """
-    check_options(query, since, until, lang)
+    check_options(query, since, until, lang, what="query")
     from newsqa.cli.render import print_passages
 
     engine = make_engine(index)

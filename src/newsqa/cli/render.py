@@ -122,11 +122,11 @@ def print_ingest_report(report: IngestReport, stats: dict[str, Any]) -> None:
     console.print(
         f"[bold]ingested[/] in {report.seconds:.1f}s: {report.added} added, {report.updated} "
         f"updated, {report.unchanged} unchanged, {report.duplicate} duplicate, "
-        f"{len(report.failed)} failed; {report.chunks} chunks embedded"
+        f"{report.n_failed} failed; {report.chunks} chunks embedded"
     )
     if report.skipped:
         reasons = Counter(reason for _, reason in report.skipped)
-        console.print(line("  ", data(f"skipped {len(report.skipped)} non-articles: "
+        console.print(line("  ", data(f"skipped {report.n_skipped} non-articles: "
                                       + "; ".join(f"{n}× {r}" for r, n in
                                                   reasons.most_common(5)), "dim")))
     console.print(f"index now holds {stats['articles']} articles, {stats['chunks']} chunks")
@@ -155,12 +155,12 @@ def print_follow_round(report: FollowRound) -> None:
                   f"{report.total('added')} added, {report.total('updated')} updated")
 
 
-def print_failures(failed: list[tuple[str, str]], limit: int = 20) -> None:
+def print_failures(report: IngestReport, limit: int = 20) -> None:
     """The first ``limit`` failed inputs with their reasons, on stderr."""
-    for where, reason in failed[:limit]:
+    for where, reason in report.failed[:limit]:
         err_console.print(line(Text("failed", "red"), f" {where}: {reason}"))
-    if len(failed) > limit:
-        err_console.print(f"… and {len(failed) - limit} more")
+    if report.n_failed > limit:
+        err_console.print(f"… and {report.n_failed - limit:,} more")
 
 
 def print_eval(summary: dict[str, Any]) -> None:

@@ -47,9 +47,10 @@ def check_range(since: str | None, until: str | None) -> None:
 
 
 def check_options(question: str | None = None, since: str | None = None,
-                  until: str | None = None, lang: str | None = None) -> None:
+                  until: str | None = None, lang: str | None = None,
+                  what: str = "question") -> None:
     """Every check above that applies, plus the question's (empty, over the length cap)."""
     if question is not None:
-        check_question(question)
+        check_question(question, what)
     check_range(since, until)
     check_lang(lang)

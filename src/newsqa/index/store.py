@@ -1,4 +1,11 @@
-"""The vector store: chunks and their embeddings in Chroma, through LangChain's integration.
+"""The vector store: chunks and their embeddings in a Chroma collection.
+
+Chroma's own client is used, not LangChain's ``Chroma`` wrapper: every read and write here
+goes to the collection directly (the wrapper's search would re-embed the query, which the
+retriever has already embedded), and importing the wrapper pulls in LangChain's retriever and
+tracing stack, a third of ``newsqa ask``'s start-up.  LangChain stays where it does work:
+the embedder is a LangChain ``Embeddings``, the chunker LangChain's splitter, and the
+language models LangChain chat models.
 
 Local by default (``PersistentClient`` in ``INDEX/chroma``); a Chroma server when
 ``NEWSQA_CHROMA_URL`` is set.  The collection records the embedding model's name and
@@ -128,20 +135,17 @@ POST_FILTER_FACTORS = (8, 64)
 
 
 class ChunkStore:
-    """A LangChain ``Chroma`` vector store bound to one collection."""
+    """One Chroma collection of chunks, created on first use with newsqa's HNSW settings."""
 
     def __init__(self, client, collection: str, embedder) -> None:
-        from langchain_chroma import Chroma
-
         self.embedder = embedder
         self._client = client
         self._name = collection
-        self.vs = Chroma(
-            client=client, collection_name=collection, embedding_function=embedder,
-            collection_configuration={"hnsw": HNSW},
-            collection_metadata={"embed_model": embedder.name},
-        )
-        self.collection = self.vs._collection
+        # No embedding function: vectors are always passed in, so Chroma's default one
+        # (which would download a model) is never called.
+        self.collection = client.get_or_create_collection(
+            name=collection, embedding_function=None, configuration={"hnsw": HNSW},
+            metadata={"embed_model": embedder.name})
 
     def check_model(self, dim: int) -> None:
         """Raise if the collection was built with another model than ours."""

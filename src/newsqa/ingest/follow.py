@@ -72,6 +72,7 @@ class SourceRound:
                 "new": self.new, "waiting": self.waiting, "added": r.added,
                 "updated": r.updated, "unchanged": r.unchanged, "duplicate": r.duplicate,
                 "failed": [{"where": w, "reason": why} for w, why in r.failed],
+                "failed_unlisted": r.failed_unlisted,
                 "notes": [{"where": w, "reason": why} for w, why in self.notes],
                 "error": self.error, "next_due": iso_time(self.next_due)}
 
@@ -88,9 +89,23 @@ class RoundReport:
     def failed(self) -> list[SourceRound]:
         return [s for s in self.sources if s.status == "failed"]
 
-    def entry_failures(self) -> list[tuple[str, str]]:
-        """Entries that were taken but could not be ingested, as ``(where, reason)``."""
-        return [f for s in self.sources if s.report for f in s.report.failed]
+    def entry_failures(self) -> int:
+        """How many entries were taken but could not be ingested (listed or not)."""
+        return sum(s.report.n_failed for s in self.sources if s.report)
+
+    def failures(self) -> IngestReport:
+        """Every failure of the round as one report, for the CLI's failure list: each failed
+        source (its URL and reason), then each failed entry; past the report's listing cap
+        they are only counted (``failed_unlisted``), as in a source's own report."""
+        out = IngestReport()
+        for src in self.failed:
+            out.fail(src.url, src.error or "")
+        for src in self.sources:
+            if src.report:
+                for where, reason in src.report.failed:
+                    out.fail(where, reason)
+                out.failed_unlisted += src.report.failed_unlisted
+        return out
 
     def total(self, name: str) -> int:
         """The sum of one ingest count (``added``, ``updated``, …) over the sources."""

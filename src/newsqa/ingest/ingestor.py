@@ -62,6 +62,19 @@ def embed_text(article: Article, chunk: Chunk) -> str:
     return f"{article.title}\n\n{chunk.text}" if article.title else chunk.text
 
 
+def another_article(old: Article | None, new: Article) -> bool:
+    """Whether ``new`` is another story than ``old`` under the same id, not a new version.
+
+    A corrected or extended version keeps its link (or, without links, its headline); a
+    record reusing some other article's id does not, and must not silently replace it.
+    """
+    if old is None:
+        return False
+    if old.url and new.url:
+        return old.url != new.url
+    return old.title != new.title
+
+
 class Ingestor:
     """Runs one ingest over a stream of articles; collects a report."""
 
@@ -86,7 +99,7 @@ class Ingestor:
         report = state.report
         pending: Batch = []
         run_texts: dict[str, str] = {}  # text hash -> id, for duplicates within this run
-        run_ids: set[str] = set()
+        run_ids: dict[str, Article] = {}  # id -> the first article of this run with it
         changed = False
         writes = Catalog(self.catalog.path.parent) if self.pipelined else self.catalog
 
@@ -132,7 +145,7 @@ class Ingestor:
         return report
 
     def _decide(self, items: Iterable[Article | LoadError], state: Progress, pending: Batch,
-                run_texts: dict[str, str], run_ids: set[str],
+                run_texts: dict[str, str], run_ids: dict[str, Article],
                 flush: Callable[..., None], progress: ProgressFn | None) -> None:
         """Classify each item; new and changed articles are chunked into ``pending``."""
         for item in items:
@@ -145,25 +158,35 @@ class Ingestor:
                 flush()
 
     def _classify(self, item: Article | LoadError, report: IngestReport, pending: Batch,
-                  run_texts: dict[str, str], run_ids: set[str],
+                  run_texts: dict[str, str], run_ids: dict[str, Article],
                   flush: Callable[..., None]) -> bool:
         """Record what ``item`` is; True when it was queued in ``pending`` to be written."""
         if isinstance(item, LoadSkip):
-            report.skipped.append((item.where, item.reason))
+            report.skip(item.where, item.reason)
             return False
         if isinstance(item, LoadError):
-            report.failed.append((item.where, item.reason))
+            report.fail(item.where, item.reason)
             return False
         art = item
         if len(art.text) > self.max_chars:
-            report.failed.append(
-                (art.origin or art.id,
-                 f"text too long ({len(art.text):,} chars > {self.max_chars:,} limit)"))
+            report.fail(art.origin or art.id,
+                        f"text too long ({len(art.text):,} chars > {self.max_chars:,} limit)")
             return False
-        if art.id in run_ids:
-            flush(wait=True)  # a repeated id in one run: the later record wins, in order
-        run_ids.add(art.id)
+        where = art.origin or art.id
+        if (first := run_ids.get(art.id)) is not None:
+            if another_article(first, art):
+                report.fail(where, f"id {art.id!r} is already used by another article in "
+                                   f"this run ({first.origin}); not ingested")
+                return False
+            flush(wait=True)  # a new version under the same id: the later record wins
         old_hash = self.catalog.record_hash(art.id)
+        if old_hash is not None and old_hash != art.record_hash and first is None \
+                and another_article(stored := self.catalog.get(art.id), art):
+            report.fail(where, f"id {art.id!r} already belongs to another article "
+                               f"({stored.title!r}); not replaced (remove it first or give "
+                               "this record an id of its own)")
+            return False
+        run_ids.setdefault(art.id, art)
         if old_hash == art.record_hash:
             report.unchanged += 1
             return False
@@ -185,7 +208,7 @@ class Ingestor:
         run_texts[art.text_hash] = art.id
         chunks = self.chunker.split(art)
         if not chunks:
-            report.failed.append((art.origin or art.id, "no text to index"))
+            report.fail(art.origin or art.id, "no text to index")
             return False
         if sig is not None:
             self.neardup.add(art.id, sig)

@@ -5,8 +5,10 @@ bot may pass on what people post), so fetching is fenced in:
 
 * only ``http``/``https``;
 * the host must resolve to public addresses only: private, loopback, link-local, reserved
-  and other non-global ranges are refused (checked again on every redirect hop) unless the
-  ``allow_private_urls`` setting is on (tests and intranet archives need it);
+  and other non-global ranges (and IPv6 forms of them) are refused, unless the
+  ``allow_private_urls`` setting is on (tests and intranet archives need it); the check is
+  made when connecting, to the address connected to, on every redirect hop (urlguard.py),
+  so a name that resolves differently a moment later (DNS rebinding) gains nothing;
 * a timeout per request, at most ``MAX_REDIRECTS`` redirects, and a size cap on the body,
   enforced while streaming so a huge or endless response is cut off early.
 
@@ -19,13 +21,13 @@ the URL and the reason, and the rest of the batch goes on.
 
 from __future__ import annotations
 
-import ipaddress
 import re
-import socket
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 from urllib.parse import unquote, urljoin, urlsplit
+
+import httpx
 
 from newsqa.errors import LoadError, NewsqaError
 from newsqa.ingest.loaders import (
@@ -40,6 +42,10 @@ from newsqa.ingest.loaders.decode import is_binary
 from newsqa.ingest.loaders.feeds import feed_articles, looks_like_feed
 from newsqa.ingest.loaders.html import EXTENSIONS as PAGE_EXTENSIONS
 from newsqa.ingest.loaders.html import html_article
+from newsqa.ingest.urlguard import GuardedTransport, RefusedAddress, check_url
+
+__all__ = ["Fetched", "archive_file_name", "check_url", "fetch", "is_url", "load_inputs",
+           "load_url", "make_client", "read_url_list"]
 
 MAX_REDIRECTS = 5
 USER_AGENT = "newsqa/0.1 (news archive ingest)"
@@ -52,33 +58,6 @@ _PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 def is_url(value: str) -> bool:
     """Whether an ingest argument is a URL (any scheme, so ``ftp://`` gets a clear refusal)."""
     return bool(_SCHEME.match(value.strip()))
-
-
-def check_url(url: str, allow_private: bool) -> None:
-    """Raise a LoadError naming why ``url`` may not be fetched: not http(s), no host, or a
-    host with a non-public address (unless ``allow_private``).
-
-    :func:`fetch` runs it before every request, redirects included; a caller that wants to
-    refuse a URL up front (before starting a job) runs it too.
-    """
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https"):
-        raise LoadError(url, f"only http and https URLs can be fetched, not {parts.scheme!r}")
-    host = parts.hostname
-    if not host:
-        raise LoadError(url, "URL has no host")
-    if allow_private:
-        return
-    try:
-        infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as err:
-        raise LoadError(url, f"cannot resolve host {host!r} ({err})") from None
-    for info in infos:
-        ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        mapped = getattr(ip, "ipv4_mapped", None)
-        if not (mapped or ip).is_global:
-            raise LoadError(url, f"refusing to fetch {host} ({ip}): not a public address "
-                                 "(set NEWSQA_ALLOW_PRIVATE_URLS=true to allow)")
 
 
 class Fetched(NamedTuple):
@@ -94,21 +73,19 @@ class Fetched(NamedTuple):
     not_modified: bool = False
 
 
-def make_client(opts: LoadOptions):  # -> httpx.Client
-    """The HTTP client every fetch uses: the project's User-Agent, ``opts``' timeout, and no
-    redirects of its own (:func:`fetch` follows them, checking each hop)."""
-    import httpx
-
+def make_client(opts: LoadOptions) -> httpx.Client:
+    """The HTTP client every fetch uses: the project's User-Agent, ``opts``' timeout, no
+    redirects of its own (:func:`fetch` follows them, checking each hop), and a
+    :class:`GuardedTransport` so every connection goes to a vetted address."""
     return httpx.Client(timeout=opts.url_timeout, follow_redirects=False,
-                        headers={"User-Agent": USER_AGENT})
+                        headers={"User-Agent": USER_AGENT},
+                        transport=GuardedTransport(opts.allow_private_urls))
 
 
-def fetch(url: str, opts: LoadOptions, client, *, etag: str | None = None,
+def fetch(url: str, opts: LoadOptions, client: httpx.Client, *, etag: str | None = None,
           last_modified: str | None = None) -> Fetched:
     """The 200 response at ``url``, or with ``etag``/``last_modified`` (a conditional request)
     possibly a 304 one; raises LoadError otherwise."""
-    import httpx
-
     start = url
     conditions = {name: value for name, value in (("If-None-Match", etag),
                                                   ("If-Modified-Since", last_modified)) if value}
@@ -136,6 +113,8 @@ def fetch(url: str, opts: LoadOptions, client, *, etag: str | None = None,
                                                f"{opts.max_url_bytes:,} bytes)")
                 return Fetched(url, ctype, bytes(body), resp.headers.get("etag"),
                                resp.headers.get("last-modified"))
+    except RefusedAddress as err:  # raised by the transport as it connects
+        raise LoadError(start, str(err)) from None
     except httpx.TimeoutException:
         raise LoadError(start, f"timed out after {opts.url_timeout:g} s") from None
     except httpx.HTTPError as err:

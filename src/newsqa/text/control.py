@@ -38,3 +38,27 @@ def clean_text(value: str) -> str:
     value = _ESCAPE_SEQ.sub("", value)
     value = _LINE_ENDS.sub("\n", value)
     return _CONTROL.sub("", value)
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _escape(m: re.Match[str]) -> str:
+    code = ord(m.group(0))
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (os.fsdecode's surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return ascii(m.group(0))[1:-1]
+
+
+def one_line(value: str, limit: int = 300) -> str:
+    """``value`` as one printable line of at most ``limit`` characters, for messages.
+
+    File names and reasons in an ingest report come from the input: a name with a newline
+    would split a one-line report, a name that is not valid UTF-8 (Python hands it over with
+    surrogate escapes) cannot even be printed, and a reason quoting a 1 GB line would be 1 GB.
+    Newlines and other control characters are shown as ``\\n``-style escapes, undecodable
+    bytes as ``\\xff``, and the rest is cut with an ellipsis.
+    """
+    if not value.isprintable() or not value.isascii():
+        value = _UNPRINTABLE.sub(_escape, value)
+    return value if len(value) <= limit else value[:limit - 1] + "…"

@@ -41,11 +41,11 @@ def normalize_date(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     s = value.strip()
-    if m := _YEAR.match(s):
-        return m.group(1)
+    if m := _YEAR.match(s):  # there is no year 0000: the calendar starts at 1
+        return m.group(1) if int(m.group(1)) >= 1 else None
     if m := _MONTH.match(s):
         y, mo = int(m.group(1)), int(m.group(2))
-        return f"{y:04d}-{mo:02d}" if 1 <= mo <= 12 else None
+        return f"{y:04d}-{mo:02d}" if y >= 1 and 1 <= mo <= 12 else None
     if m := _DAY.match(s):
         try:
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
@@ -55,7 +55,8 @@ def normalize_date(value: object) -> str | None:
         secs = float(s) / (1000 if len(s.split(".")[0].strip()) > 10 else 1)
         return datetime.utcfromtimestamp(secs).date().isoformat()
     try:
-        return dateutil_parser.parse(s, fuzzy=False).date().isoformat()
+        # ignoretz: only the day is kept, and an unknown zone name ("GBT") would warn on stderr
+        return dateutil_parser.parse(s, fuzzy=False, ignoretz=True).date().isoformat()
     except (ValueError, OverflowError, TypeError):
         return None
 

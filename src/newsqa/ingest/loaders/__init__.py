@@ -15,14 +15,14 @@ import gzip
 import importlib
 import io
 import json
+import os
 import pkgutil
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
-from newsqa.errors import LoadError, NewsqaError
+from newsqa.errors import LoadError, LoadSkip, NewsqaError
 from newsqa.ingest.loaders.decode import is_binary
 from newsqa.ingest.loaders.registry import (
     LOADERS,
@@ -30,9 +30,13 @@ from newsqa.ingest.loaders.registry import (
     Item,
     Loader,
     LoadOptions,
+    capped_decompressed,
+    failure,
+    failure_reason,
     read_capped,
     register,
 )
+from newsqa.text.control import one_line
 
 __all__ = [
     "LOADERS", "RAW", "SIDECAR", "Item", "LoadOptions", "Loader", "estimate_items", "format_of",
@@ -80,7 +84,11 @@ def _sidecar_defaults(path: Path) -> dict[str, Any]:
     side = path.with_name(path.name + SIDECAR)
     if not side.is_file():
         return {}
-    data = json.loads(side.read_text("utf-8"))
+    try:
+        data = json.loads(read_capped(side.open("rb"), side.name, 1024 * 1024))
+    except Exception as err:  # noqa: BLE001 - any failure is one line for the file
+        raise LoadError(str(side), f"bad sidecar metadata ({failure_reason(err)})"
+                        ) from None
     return data if isinstance(data, dict) else {}
 
 
@@ -93,20 +101,32 @@ def _register_formats() -> None:
             importlib.import_module(f"{__name__}.{module.name}")
 
 
-def _or_empty(items: Iterator[Item], origin: str) -> Iterator[Item]:
+def _checked(items: Iterator[Item], origin: str, opts: LoadOptions) -> Iterator[Item]:
     """``items``, or one error when the file held none: a file that was asked for and gave
-    nothing (an empty JSONL, a header-only CSV) is a failure to report, not a success."""
-    empty = True
+    nothing (an empty JSONL, a header-only CSV) is a failure to report, not a success.
+    A file stops after ``max_failures_in_a_row`` failed records with nothing good between."""
+    empty, in_a_row = True, 0
     for item in items:
         empty = False
+        bad = isinstance(item, LoadError) and not isinstance(item, LoadSkip)
+        in_a_row = in_a_row + 1 if bad else 0
         yield item
+        if in_a_row >= opts.max_failures_in_a_row:
+            yield LoadError(origin, f"{in_a_row:,} bad records in a row; the rest of the file "
+                                    "is not read")
+            return
     if empty:
         yield LoadError(origin, "no articles in this file")
 
 
 def load_file(path: Path, options: LoadOptions | None = None) -> Iterator[Item]:
-    """Yield the articles of one file, or errors naming ``file[:line]`` and the reason."""
-    yield from _load(lambda: path.open("rb"), path.name, str(path), options, sidecar=path)
+    """Yield the articles of one file, or errors naming ``file[:line]`` and the reason.
+
+    The file's name is shown and stored printable (newlines and bytes that are not UTF-8
+    escaped, :func:`one_line`): it names every article and error that comes from it.
+    """
+    yield from _load(lambda: path.open("rb"), path.name, one_line(str(path), 4096), options,
+                     sidecar=path)
 
 
 def load_bytes(data: bytes, name: str, origin: str, options: LoadOptions | None = None
@@ -131,16 +151,21 @@ def _load(open_raw: Callable[[], IO[bytes]], name: str, origin: str,
         unpack = gz and ext not in RAW  # raw loaders decompress by themselves
         with open_raw() as raw, (gzip.GzipFile(fileobj=raw) if unpack
                                  else contextlib.nullcontext(raw)) as stream:
+            if unpack:
+                stream = capped_decompressed(stream, origin, _size(raw), opts)
             if ext not in RAW and is_binary(stream.peek(8192)[:8192]):
                 yield LoadError(origin, "binary data, not a text/news file")
                 return
-            yield from _or_empty(loader(stream, origin, opts), origin)
-    except LoadError as err:
-        yield err
-    except (OSError, EOFError, zlib.error) as err:
-        yield LoadError(origin, f"cannot read ({type(err).__name__}: {err})")
-    except json.JSONDecodeError as err:
-        yield LoadError(origin, f"bad sidecar metadata: {err}")
+            yield from _checked(loader(stream, origin, opts), origin, opts)
+    except Exception as err:  # noqa: BLE001 - whatever one file raises ends that file only
+        yield failure(origin, err)
+
+
+def _size(raw: IO[bytes]) -> int:
+    """The size of a seekable stream (a file, fetched bytes), left at its start."""
+    size = raw.seek(0, io.SEEK_END)
+    raw.seek(0)
+    return size
 
 
 # Files that document an archive rather than belong to it; skipped when walking a folder
@@ -153,24 +178,51 @@ def _is_paperwork(p: Path) -> bool:
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path | LoadError]:
-    """Expand directories recursively (sorted; hidden files, sidecars, READMEs skipped)."""
+    """Expand directories recursively (sorted; hidden files, sidecars, READMEs skipped).
+
+    A walk stays inside the directory it was given: a symbolic link to a file elsewhere
+    (``/etc/passwd``) or to any directory is skipped and reported, never followed.  A
+    subdirectory that cannot be read is reported too, not passed over in silence.
+    """
     for path in paths:
         if path.is_dir():
-            found = False
-            for p in sorted(path.rglob("*")):
-                rel = p.relative_to(path).parts
-                if p.is_file() and not any(part.startswith(".") for part in rel) \
-                        and not p.name.endswith(SIDECAR) and not _is_paperwork(p):
-                    found = True
-                    yield p
-            if not found:
-                yield LoadError(str(path), "no files to ingest in this directory")
+            yield from _walk(path)
         elif path.is_file():
             yield path
         elif path.exists():
             yield LoadError(str(path), "not a regular file")
         else:
             yield LoadError(str(path), "no such file or directory")
+
+
+def _walk(root: Path) -> Iterator[Path | LoadError]:
+    problems: list[LoadError] = []
+    found: list[Path] = []
+    inside = root.resolve()
+
+    def unreadable(err: OSError) -> None:
+        problems.append(LoadError(err.filename or str(root),
+                                  f"cannot read directory ({err.strerror or err})"))
+
+    for folder, dirs, files in os.walk(root, onerror=unreadable):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for d in dirs:
+            if os.path.islink(os.path.join(folder, d)):
+                problems.append(LoadSkip(os.path.join(folder, d),
+                                         "symbolic link to a directory, not followed"))
+        for name in files:
+            p = Path(folder, name)
+            if name.startswith(".") or name.endswith(SIDECAR) or _is_paperwork(p):
+                continue
+            if p.is_symlink() and not p.resolve().is_relative_to(inside):
+                problems.append(LoadSkip(str(p), "symbolic link out of the directory, "
+                                                 "not followed"))
+            elif p.is_file():
+                found.append(p)
+    yield from sorted(found)
+    yield from problems
+    if not found and not problems:
+        yield LoadError(str(root), "no files to ingest in this directory")
 
 
 def load_paths(paths: Iterable[Path], options: LoadOptions | None = None) -> Iterator[Item]:
@@ -198,9 +250,12 @@ def estimate_items(paths: Iterable[Path]) -> int | None:
             return None
         if ext in (".txt", ".md", ".markdown", ".text"):
             total += 1
-        else:
-            with p.open("rb") as f:
-                total += sum(1 for line in f if line.strip())
+            continue
+        try:
+            with p.open("rb") as f:  # by blocks: a file that is one 1 GB line stays cheap
+                total += sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b""))
+        except OSError:  # unreadable: the ingest reports it as one failed item
+            total += 1
     return total
 
 

@@ -17,8 +17,8 @@ from typing import IO
 from charset_normalizer import from_bytes
 
 from newsqa.errors import LoadError
-from newsqa.ingest.loaders.records import article_from_record
-from newsqa.ingest.loaders.registry import Item, LoadOptions, register
+from newsqa.ingest.loaders.records import record_item
+from newsqa.ingest.loaders.registry import Item, LoadOptions, capped_lines, register
 
 _HEAD = 64 * 1024
 # One field may hold a whole article; the csv module's default cap (128 KiB) is too small.
@@ -50,13 +50,25 @@ def _delimiter(origin: str, sample: str) -> str:
     return best if header.count(best) else ","
 
 
+def _lines(text: IO[str], origin: str, limit: int) -> Iterator[str]:
+    """The file's lines for the csv reader, each at most ``limit`` characters.  A longer line
+    ends the file with one error (rows before it are kept): a quoted cell may span lines, so
+    there is no telling where the next row would start."""
+    for n, line in enumerate(capped_lines(text.readline, limit), 1):
+        if line is None:
+            raise LoadError(f"{origin}:{n}", f"line longer than {limit:,} characters; the "
+                                             "rest of the file is not read")
+        yield line
+
+
 @register(".csv", ".tsv")
 def load_csv(stream: IO[bytes], origin: str, opts: LoadOptions) -> Iterator[Item]:
     head = stream.peek(_HEAD)[:_HEAD] if hasattr(stream, "peek") else b""
     enc = _encoding(head)
     sample = head.decode(enc, errors="ignore")
     text = io.TextIOWrapper(stream, encoding=enc, errors="replace", newline="")
-    reader = csv.DictReader(text, delimiter=_delimiter(origin, sample))
+    reader = csv.DictReader(_lines(text, origin, opts.max_line_bytes),
+                            delimiter=_delimiter(origin, sample))
     try:
         columns = reader.fieldnames or []
     except csv.Error as err:
@@ -79,8 +91,4 @@ def load_csv(stream: IO[bytes], origin: str, opts: LoadOptions) -> Iterator[Item
             yield LoadError(f"{origin}:{reader.line_num}", f"bad CSV row ({err})")
             continue
         row.pop(None, None)  # cells beyond the header
-        where = f"{origin}:{reader.line_num}"
-        try:
-            yield article_from_record(row, where, opts.field_map, opts.defaults)
-        except ValueError as err:
-            yield LoadError(where, str(err))
+        yield record_item(row, f"{origin}:{reader.line_num}", opts.field_map, opts.defaults)

@@ -9,10 +9,19 @@ from __future__ import annotations
 
 from charset_normalizer import from_bytes
 
+# C0 control bytes no text encoding uses for text (tab, newlines, form feed and ESC aside).
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\x0b\x0c\r\x1b")
+_BINARY_SHARE = 0.01
+
 
 def is_binary(head: bytes) -> bool:
-    """A NUL byte in the first block means this is no text file, whatever its extension."""
-    return b"\x00" in head[:8192]
+    """Whether a file's first block is binary data, whatever its extension: a NUL byte, or
+    more than 1% control bytes (random or compressed data has about 10%; text has none)."""
+    head = head[:8192]
+    if b"\x00" in head:
+        return True
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    return controls > _BINARY_SHARE * len(head)
 
 
 def decode(data: bytes) -> str:

@@ -16,8 +16,8 @@ from typing import IO, Any
 
 from newsqa.errors import LoadError
 from newsqa.ingest.loaders.html import html_to_text
-from newsqa.ingest.loaders.records import article_from_record
-from newsqa.ingest.loaders.registry import Item, LoadOptions, read_capped, register
+from newsqa.ingest.loaders.records import record_item
+from newsqa.ingest.loaders.registry import Item, LoadOptions, failure, read_capped, register
 from newsqa.text.dates import normalize_date
 from newsqa.types import sha
 
@@ -103,25 +103,31 @@ def feed_entries(data: bytes, origin: str, opts: LoadOptions) -> list[FeedEntry]
         where = f"{origin}#{n}"
         link = entry.get("link")
         guid = entry.get("id")
-        record = {
-            # The link is the stable identity; a bare guid ("1234") is only unique per feed.
-            "id": None if link else (f"guid-{sha(origin, guid)[:16]}" if guid else None),
-            "title": html_to_text(entry.get("title") or ""),
-            "text": _entry_text(entry),
-            "date": _entry_date(entry),
-            "url": link,
-            "source": (entry.get("source") or {}).get("title"),
-            "site_name": site,
-            "authors": _entry_authors(entry),
-        }
         try:
-            article: Item = article_from_record(record, where, defaults=opts.defaults)
-        except ValueError as err:
-            article = LoadError(where, str(err))
+            record = _entry_record(entry, origin, site, link, guid)
+        except Exception as err:  # noqa: BLE001 - one bad entry must not end the feed
+            out.append(FeedEntry(guid or link or where, failure(where, err), link, False))
+            continue
+        article = record_item(record, where, defaults=opts.defaults)
         full = any((c.get("value") or "").strip() for c in entry.get("content") or [])
         key = guid or link or sha(record["title"], record["text"])
         out.append(FeedEntry(key, article, link, full))
     return out
+
+
+def _entry_record(entry: Any, origin: str, site: str | None, link: str | None,
+                  guid: str | None) -> dict[str, Any]:
+    return {
+        # The link is the stable identity; a bare guid ("1234") is only unique per feed.
+        "id": None if link else (f"guid-{sha(origin, guid)[:16]}" if guid else None),
+        "title": html_to_text(entry.get("title") or ""),
+        "text": _entry_text(entry),
+        "date": _entry_date(entry),
+        "url": link,
+        "source": (entry.get("source") or {}).get("title"),
+        "site_name": site,
+        "authors": _entry_authors(entry),
+    }
 
 
 def feed_articles(data: bytes, origin: str, opts: LoadOptions) -> Iterator[Item]:

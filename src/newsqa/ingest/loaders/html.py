@@ -15,12 +15,13 @@ from collections.abc import Iterator
 from typing import IO
 
 from newsqa.errors import LoadError
-from newsqa.ingest.loaders.records import article_from_record
+from newsqa.ingest.loaders.records import record_item
 from newsqa.ingest.loaders.registry import Item, LoadOptions, read_capped, register
 
-# trafilatura logs every page it cannot use at WARNING; the ingest report already names them.
-logging.getLogger("trafilatura").setLevel(logging.ERROR)
-logging.getLogger("htmldate").setLevel(logging.ERROR)
+# trafilatura logs every page it cannot use (at WARNING, and an unparsable one at ERROR:
+# "empty HTML tree"); the ingest report already names them, with the reason, on one line.
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+logging.getLogger("htmldate").setLevel(logging.CRITICAL)
 
 _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
                "blockquote", "tr", "table", "section", "article", "pre", "figure", "hr"}
@@ -86,10 +87,7 @@ def html_article(data: bytes | str, origin: str, opts: LoadOptions, *,
         "site_name": doc.sitename,
         "authors": doc.author,
     }
-    try:
-        return article_from_record(record, origin, defaults=opts.defaults)
-    except ValueError as err:
-        return LoadError(origin, str(err))
+    return record_item(record, origin, defaults=opts.defaults)
 
 
 @register(*EXTENSIONS)

@@ -10,8 +10,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from newsqa.errors import LoadError
 from newsqa.ingest.loaders.language import detect_language
 from newsqa.ingest.loaders.outlets import outlet_for_url
+from newsqa.ingest.loaders.registry import Item, failure
 from newsqa.text.control import clean_text
 from newsqa.text.dates import normalize_date
 from newsqa.types import Article, normalized_text, sha
@@ -38,6 +40,7 @@ _DOMAIN = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+$", re.IGNORECASE)
 _DATELINE = re.compile(r"^[^.!?\n]{0,60}?\s*[—–-]{1,2}\s*$")
 _SLUG_WORD = re.compile(r"[a-z]+|\d+", re.IGNORECASE)
 TITLE_CHARS = 120
+ID_CHARS = 512  # an id is a key shown in every citation, not a place for text
 
 
 def _pick(rec: Mapping[str, Any], field: str, field_map: Mapping[str, str]) -> Any:
@@ -142,8 +145,10 @@ def article_from_record(
     url = _as_text(_pick(merged, "url", fm)) or None
     raw_date = _pick(merged, "date", fm)
     date = normalize_date(raw_date)
-    raw_id = _pick(merged, "id", fm)
-    art_id = _as_text(raw_id) if raw_id not in (None, "") else stable_id(url, text)
+    # An id is one line; an empty one ("", blanks, only control characters) is no id.
+    art_id = " ".join(_as_text(_pick(merged, "id", fm)).split()) or stable_id(url, text)
+    if len(art_id) > ID_CHARS:
+        raise ValueError(f"id too long ({len(art_id):,} characters; at most {ID_CHARS})")
     return Article(
         id=art_id,
         title=title or fallback_title(text, url),
@@ -155,3 +160,19 @@ def article_from_record(
         lang=_as_text(_pick(merged, "lang", fm)) or detect_language(text),
         origin=origin,
     )
+
+
+def record_item(rec: Any, where: str, field_map: Mapping[str, str] | None = None,
+                defaults: Mapping[str, Any] | None = None) -> Item:
+    """:func:`article_from_record`, or the LoadError saying why ``rec`` makes no article.
+
+    Every loader builds its articles through here, so whatever a hostile record raises
+    (a missing text, a structure nested too deeply, a library's ValueError) is one line for
+    that record and never stops the file.
+    """
+    try:
+        return article_from_record(rec, where, field_map, defaults)
+    except ValueError as err:  # our own "empty text", "id too long", …
+        return LoadError(where, str(err))
+    except Exception as err:  # noqa: BLE001 - one bad record must not end the batch
+        return failure(where, err)

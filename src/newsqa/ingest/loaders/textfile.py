@@ -10,18 +10,34 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import yaml
 
 from newsqa.errors import LoadError
 from newsqa.ingest.loaders.decode import decode
-from newsqa.ingest.loaders.records import article_from_record
+from newsqa.ingest.loaders.records import record_item
 from newsqa.ingest.loaders.registry import Item, LoadOptions, read_capped, register
 from newsqa.text.dates import normalize_date
 
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _DATELINE_MAX = 60
+
+
+class _FrontMatterLoader(yaml.BaseLoader):
+    """YAML for front matter: every scalar a string, and no aliases.
+
+    Strings because the record mapping reads the values itself (``date: 2016-02-30`` is an
+    undated article, not a crash in YAML's date constructor; a 5,000-digit ``id`` is judged
+    as an id).  No aliases because a kilobyte of nested ``*a`` references expands into
+    gigabytes when walked: front matter has no use for them.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases are not allowed",
+                                              self.peek_event().start_mark)
+        return super().compose_node(parent, index)
 
 
 def _split_title_dateline(text: str) -> tuple[str, str | None, str]:
@@ -51,9 +67,10 @@ def load_text(stream: IO[bytes], origin: str, opts: LoadOptions) -> Iterator[Ite
     meta: dict = {}
     if m := _FRONT.match(text):
         try:
-            loaded = yaml.safe_load(m.group(1))
+            loaded = yaml.load(m.group(1), Loader=_FrontMatterLoader)  # noqa: S506 - see class
         except yaml.YAMLError as err:
-            yield LoadError(origin, f"bad front matter ({err.__class__.__name__})")
+            problem = getattr(err, "problem", None) or err.__class__.__name__
+            yield LoadError(origin, f"bad front matter ({problem})")
             return
         meta = loaded if isinstance(loaded, dict) else {}
         text = text[m.end():]
@@ -64,7 +81,4 @@ def load_text(stream: IO[bytes], origin: str, opts: LoadOptions) -> Iterator[Ite
     name = Path(origin).name.removesuffix(".gz")
     record = {"id": Path(name).stem if not (meta.get("id") or meta.get("url")) else None,
               "title": title, "date": date, **meta, "text": body}
-    try:
-        yield article_from_record(record, origin, opts.field_map, opts.defaults)
-    except ValueError as err:
-        yield LoadError(origin, str(err))
+    yield record_item(record, origin, opts.field_map, opts.defaults)
