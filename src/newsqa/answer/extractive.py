@@ -70,7 +70,8 @@ ENCODE_MAX = 20
 
 _MONTH_NAMES = calendar.month_name[1:]
 _MONTH_WORDS = frozenset(m.lower() for m in [*_MONTH_NAMES, *calendar.day_name])
-# An article must mention at least this share of the question's focus terms to be quoted.
+# An article must mention at least this share of the question's focus terms (by weight, see
+# focus_weights) to be quoted.
 FOCUS_MIN = 0.5
 
 
@@ -105,12 +106,34 @@ def _term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + re.escape(term) + ending + r"(?!\w)")
 
 
-def focus_coverage(terms: set[str], text: str) -> float:
-    """Share of ``terms`` found in ``text`` as words (see :func:`_term_pattern`)."""
-    if not terms:
+def _lowered(text: str) -> str:
+    """``text`` lower-cased, with "U.S."/"U.K." written as the names they abbreviate."""
+    return re.sub(r"\b(u)\.([sk])\.", r"\1\2", text.lower())
+
+
+def focus_weights(terms: set[str], texts: Collection[str]) -> dict[str, float]:
+    """How much each focus term identifies the story among the retrieved ``texts``.
+
+    A name nearly every retrieved article holds ("US" in American news, "Covid" in a
+    pandemic week) does not tell them apart; the names few of them hold are what the question
+    is about ("Lego" in "Who is the CEO of Lego?").  A term's weight is the share of texts
+    *without* it (smoothed, so a term every text holds still counts a little).
+    """
+    lowered = [_lowered(t) for t in texts]
+    n = len(lowered)
+    return {t: 1 - sum(1 for x in lowered if _term_pattern(t).search(x)) / (n + 1)
+            for t in terms}
+
+
+def focus_coverage(terms: set[str] | dict[str, float], text: str) -> float:
+    """Share of ``terms`` (by weight, see :func:`focus_weights`) found in ``text`` as words
+    (see :func:`_term_pattern`)."""
+    weights = terms if isinstance(terms, dict) else dict.fromkeys(terms, 1.0)
+    total = sum(weights.values())
+    if not total:
         return 1.0
-    low = text.lower()
-    return sum(1 for w in terms if _term_pattern(w).search(low)) / len(terms)
+    low = _lowered(text)
+    return sum(w for t, w in weights.items() if _term_pattern(t).search(low)) / total
 
 
 _NUMBER = r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|" \
@@ -208,7 +231,7 @@ class ExtractiveAnswerer:
     """Scores sentences of the passages and composes a cited answer from the best ones."""
 
     def __init__(self, embedder: Embedder, catalog: Catalog, *, max_sentences: int = 3,
-                 min_support: float = 0.48, vectors=None) -> None:
+                 min_support: float = 0.42, vectors=None) -> None:
         self.embedder = embedder
         self.vectors = vectors or embedder  # a SentenceVectors cache shares the reranker's work
         self.catalog = catalog
@@ -255,7 +278,8 @@ class ExtractiveAnswerer:
             prev = sent
         return out
 
-    def score(self, question: str, cands: list[Candidate], subject: str | None = None) -> None:
+    def score(self, question: str, cands: list[Candidate], subject: str | None = None,
+              terms: dict[str, float] | None = None) -> None:
         """Fill ``cand.score`` and ``cand.support``.
 
         ``support`` (does the archive answer at all?) blends the cosine similarity of question
@@ -275,7 +299,8 @@ class ExtractiveAnswerer:
         if not cands:
             return
         q_words = content_words(question)
-        terms = focus_terms(question)
+        if terms is None:
+            terms = dict.fromkeys(focus_terms(question), 1.0)
         own = content_words(subject) if subject else set()
         wants_name = answer_kind(question) not in ("number", "when")
         cheap: list[float] = []
@@ -285,12 +310,15 @@ class ExtractiveAnswerer:
             # The context says who the sentence is about ("he" is Lavrov) better than what
             # it says: its names count more than its other words.
             ctx = content_words(c.context)
-            lex = max(lex, CONTEXT_WEIGHT * overlap(q_words, words | (ctx & terms)),
+            lex = max(lex, CONTEXT_WEIGHT * overlap(q_words, words | (ctx & terms.keys())),
                       CONTEXT_OTHER_WEIGHT * overlap(q_words, words | ctx))
             length_pen = 0.05 if len(c.text) < 40 else 0.0
             cheap.append(LEXICAL_WEIGHT * lex - length_pen)
         prior = [1 + LEDE_BONUS * c.lede for c in cands]
-        order = sorted(range(len(cands)), key=lambda i: -cheap[i] * prior[i])
+        # A follow-up's own words pick which sentences are worth encoding: the widened query
+        # is mostly the earlier topic, which every sentence of that story shares.
+        own_share = [overlap(own, w) if own else 0.0 for w in sent_words]
+        order = sorted(range(len(cands)), key=lambda i: -(cheap[i] * prior[i] + own_share[i]))
         encode = order[:ENCODE_MAX]
         sims = np.zeros(len(cands), dtype=np.float32)
         if encode:
@@ -313,7 +341,8 @@ class ExtractiveAnswerer:
         """Distinct candidate sentences of the on-topic passages, best first (also the LLM's
         excerpts)."""
         articles = self.catalog.get_many(dict.fromkeys(p.article_id for p in passages))
-        terms = focus_terms(question)
+        terms = focus_weights(focus_terms(question),
+                              [f"{a.title} {a.text}" for a in articles.values()])
 
         def on_topic(art: Article) -> bool:
             text = f"{art.title} {art.text}"
@@ -323,7 +352,7 @@ class ExtractiveAnswerer:
 
         cands = self.candidates([p for p in passages if p.article_id in articles
                                  and on_topic(articles[p.article_id])], articles)
-        self.score(question, cands, subject)
+        self.score(question, cands, subject, terms)
         # The same span can come from two overlapping chunks: keep its best copy.
         best: dict[tuple[str, int, int], Candidate] = {}
         for c in cands:
@@ -341,9 +370,15 @@ class ExtractiveAnswerer:
         """
         return self.compose(question, passages, self.rank(question, passages, subject, years))
 
+    def answering(self, ranked: list[Candidate]) -> Candidate | None:
+        """The sentence the answer opens with: the best-ranked one that supports an answer
+        well enough (a sentence ranked high for its cues alone — a lede, a number — but
+        barely about the question does not lead).  None means abstain."""
+        return next((c for c in ranked if c.support >= self.min_support), None)
+
     def supported(self, ranked: list[Candidate]) -> bool:
-        """Whether any sentence supports an answer well enough not to abstain."""
-        return bool(ranked) and max(c.support for c in ranked) >= self.min_support
+        """Whether some sentence answers well enough not to abstain (see :meth:`answering`)."""
+        return self.answering(ranked) is not None
 
     def texts(self, ranked: list[Candidate]) -> dict[str, str]:
         """``article id -> text`` of the ranked candidates' articles, read once."""
@@ -371,12 +406,13 @@ class ExtractiveAnswerer:
         first, then sentences that add something to it, none repeating or overlapping
         another once widened to read on its own."""
         retrieved = list(dict.fromkeys(p.article_id for p in passages))
-        if not self.supported(ranked):
+        lead = self.answering(ranked)
+        if lead is None:
             return Answer(question, NO_ANSWER, [], retrieved, abstained=True)
         chosen: list[Candidate] = []
         said = content_words(question)
         texts = self.texts(ranked)
-        for c in ranked:
+        for c in [lead, *(c for c in ranked if c is not lead)]:
             if len(chosen) == self.max_sentences:
                 break
             if chosen and not self._adds(chosen[0], c, said):
