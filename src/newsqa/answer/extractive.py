@@ -52,6 +52,9 @@ MIN_NEW_WORDS = 2
 # The inverted pyramid: the first sentences of a news story state its main facts.
 LEDE_SENTENCES = 3
 LEDE_BONUS = 0.10
+# A follow-up's "he" most likely still means the story cited before: its articles' sentences
+# count this much more than those of a document that merely shares the follow-up's words.
+PREFER_BONUS = 0.10
 # A sentence that, even with its context, names nothing the question is about.
 SUBJECT_PENALTY = 0.05
 QUESTION_PENALTY = 0.3
@@ -279,7 +282,7 @@ class ExtractiveAnswerer:
         return out
 
     def score(self, question: str, cands: list[Candidate], subject: str | None = None,
-              terms: dict[str, float] | None = None) -> None:
+              terms: dict[str, float] | None = None, prefer: Collection[str] = ()) -> None:
         """Fill ``cand.score`` and ``cand.support``.
 
         ``support`` (does the archive answer at all?) blends the cosine similarity of question
@@ -314,7 +317,8 @@ class ExtractiveAnswerer:
                       CONTEXT_OTHER_WEIGHT * overlap(q_words, words | ctx))
             length_pen = 0.05 if len(c.text) < 40 else 0.0
             cheap.append(LEXICAL_WEIGHT * lex - length_pen)
-        prior = [1 + LEDE_BONUS * c.lede for c in cands]
+        prior = [1 + LEDE_BONUS * c.lede + PREFER_BONUS * (c.passage.article_id in prefer)
+                 for c in cands]
         # A follow-up's own words pick which sentences are worth encoding: the widened query
         # is mostly the earlier topic, which every sentence of that story shares.
         own_share = [overlap(own, w) if own else 0.0 for w in sent_words]
@@ -337,7 +341,7 @@ class ExtractiveAnswerer:
                        - QUESTION_PENALTY * c.asks)
 
     def rank(self, question: str, passages: list[Passage], subject: str | None = None,
-             years: Collection[str] = ()) -> list[Candidate]:
+             years: Collection[str] = (), prefer: Collection[str] = ()) -> list[Candidate]:
         """Distinct candidate sentences of the on-topic passages, best first (also the LLM's
         excerpts)."""
         articles = self.catalog.get_many(dict.fromkeys(p.article_id for p in passages))
@@ -352,7 +356,7 @@ class ExtractiveAnswerer:
 
         cands = self.candidates([p for p in passages if p.article_id in articles
                                  and on_topic(articles[p.article_id])], articles)
-        self.score(question, cands, subject, terms)
+        self.score(question, cands, subject, terms, prefer)
         # The same span can come from two overlapping chunks: keep its best copy.
         best: dict[tuple[str, int, int], Candidate] = {}
         for c in cands:
@@ -362,13 +366,14 @@ class ExtractiveAnswerer:
         return sorted(best.values(), key=lambda c: -c.score)
 
     def answer(self, question: str, passages: list[Passage], *, subject: str | None = None,
-               years: Collection[str] = ()) -> Answer:
+               years: Collection[str] = (), prefer: Collection[str] = ()) -> Answer:
         """Compose the answer from the best-scoring sentences, or abstain.
 
         ``years`` are the years the question names (also as time words, which ``question``
         no longer holds): only articles of those years, or that mention one, can answer it.
         """
-        return self.compose(question, passages, self.rank(question, passages, subject, years))
+        return self.compose(question, passages,
+                            self.rank(question, passages, subject, years, prefer))
 
     def answering(self, ranked: list[Candidate]) -> Candidate | None:
         """The sentence the answer opens with: the best-ranked one that supports an answer
