@@ -139,3 +139,12 @@ def test_names_every_retrieved_article_holds_weigh_less_than_the_rare_ones() -> 
     assert focus_coverage(weights, texts[0]) < 0.5 <= focus_coverage(weights, texts[2])
     # A name every text holds still counts a little: nothing divides by zero.
     assert focus_weights({"ceo"}, texts)["ceo"] > 0 and focus_coverage({}, "x") == 1.0
+
+
+def test_a_sentence_dated_to_other_years_is_background() -> None:
+    from newsqa.answer.extractive import other_time
+
+    assert other_time({"2019"}, "The British relinquished control of Hong Kong in 1997.")
+    assert not other_time({"2019"}, "Protests began in June 2019, after the 1997 handover.")
+    assert not other_time({"2019"}, "Thousands marched on Sunday.")  # no year: no verdict
+    assert not other_time((), "Control passed to China in 1997.")  # the question names none

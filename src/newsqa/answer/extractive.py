@@ -58,6 +58,9 @@ PREFER_BONUS = 0.10
 # A sentence that, even with its context, names nothing the question is about.
 SUBJECT_PENALTY = 0.05
 QUESTION_PENALTY = 0.3
+# A sentence that dates itself to other years than the question names ("…in 1997" for
+# "What happened in Hong Kong in 2019?") is background, not the news asked about.
+OTHER_TIME_PENALTY = 0.1
 # A sentence that adds no name, no number and hardly a word to the question restates it.
 RESTATE_PENALTY = 0.05
 RESTATE_NEW_WORDS = 3
@@ -193,6 +196,15 @@ def restates(question_words: Collection[str], words: Collection[str], sentence: 
     return len(new) < RESTATE_NEW_WORDS
 
 
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+
+
+def other_time(years: Collection[str], sentence: str) -> bool:
+    """Whether ``sentence`` names years, none of them one of ``years`` (the question's)."""
+    named = set(_YEAR.findall(sentence))
+    return bool(years) and bool(named) and not named & set(years)
+
+
 def answer_kind(question: str) -> str | None:
     """What the question asks for: ``number``, ``when``, ``where``, ``who`` or None."""
     clause = asked_clause(question)
@@ -282,7 +294,8 @@ class ExtractiveAnswerer:
         return out
 
     def score(self, question: str, cands: list[Candidate], subject: str | None = None,
-              terms: dict[str, float] | None = None, prefer: Collection[str] = ()) -> None:
+              terms: dict[str, float] | None = None, prefer: Collection[str] = (),
+              years: Collection[str] = ()) -> None:
         """Fill ``cand.score`` and ``cand.support``.
 
         ``support`` (does the archive answer at all?) blends the cosine similarity of question
@@ -338,7 +351,8 @@ class ExtractiveAnswerer:
                        + (NEW_NAME_BONUS * names_new(q_words, c.text) if wants_name else 0.0)
                        - RESTATE_PENALTY * restates(q_words, words, c.text)
                        - SUBJECT_PENALTY * off_subject - OWN_WORDS_PENALTY * off_own
-                       - QUESTION_PENALTY * c.asks)
+                       - QUESTION_PENALTY * c.asks
+                       - OTHER_TIME_PENALTY * other_time(years, c.text))
 
     def rank(self, question: str, passages: list[Passage], subject: str | None = None,
              years: Collection[str] = (), prefer: Collection[str] = ()) -> list[Candidate]:
@@ -356,7 +370,7 @@ class ExtractiveAnswerer:
 
         cands = self.candidates([p for p in passages if p.article_id in articles
                                  and on_topic(articles[p.article_id])], articles)
-        self.score(question, cands, subject, terms, prefer)
+        self.score(question, cands, subject, terms, prefer, years)
         # The same span can come from two overlapping chunks: keep its best copy.
         best: dict[tuple[str, int, int], Candidate] = {}
         for c in cands:
