@@ -25,12 +25,16 @@ DORIAN = ["wikinews-3c6426b66362", "wikinews-3f72dd6b88b1"]
 SOLEIMANI = ["wikinews-b70e6218f7e2", "wikinews-cc1a871ecca3", "wikinews-44c50bbbefc1"]
 OTHERS = ["wikinews-e85e21a0a901", "wikinews-77ea900641b0", "wikinews-5d17cdc9b6e4",
           "wikinews-b716493d179e", "kremlin-51378"]
+# Lavrov's 2016 UN speech: the same speaker on Syria, whose title is all names ("Statement by
+# Mr Sergey Lavrov, Minister for Foreign Affairs"); follow-ups about the RT story must not
+# drift into it.
+UN_LAVROV = "ungdc-RUS-71-2016"
 # The RT lede (always an excerpt for the Lavrov question) and claims a good model would make.
 LEDE = "If the West fails to exert pressure on opposition groups"
 CLAIM = ("Lavrov demanded that the West pressure opposition groups in Syria to separate from "
          "Al-Nusra Front")
 CLAIM2 = "Otherwise, he said, the West would become an accomplice of terrorists"
-IDS = set(PUERTO_RICO + NAVALNY + DORIAN + SOLEIMANI + OTHERS)
+IDS = set(PUERTO_RICO + NAVALNY + DORIAN + SOLEIMANI + OTHERS + [UN_LAVROV])
 
 
 @functools.cache

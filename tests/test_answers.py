@@ -124,3 +124,27 @@ def test_a_name_of_the_question_counts_only_as_a_word() -> None:
     assert focus_coverage({"us"}, "Talks with the US resumed.") == 1.0
     assert focus_coverage({"syria"}, "Syrian rebels") == 1.0  # a long name by its stem
     assert focus_coverage({"nusra"}, "the Al-Nusra Front") == 1.0
+    assert focus_coverage({"us"}, "Talks with the U.S. resumed.") == 1.0  # the abbreviation
+
+
+def test_names_every_retrieved_article_holds_weigh_less_than_the_rare_ones() -> None:
+    """"Who is the CEO of Lego?" over articles on other companies' CEOs: "CEO" is in all of
+    them and tells nothing; an article without "Lego" does not answer."""
+    from newsqa.answer.extractive import focus_coverage, focus_weights
+
+    texts = ["Rosneft CEO Igor Sechin met the president.", "The CEO of Gazprom said…",
+             "Lego's CEO said sales grew."]
+    weights = focus_weights({"ceo", "lego"}, texts)
+    assert weights["lego"] > 2 * weights["ceo"] > 0
+    assert focus_coverage(weights, texts[0]) < 0.5 <= focus_coverage(weights, texts[2])
+    # A name every text holds still counts a little: nothing divides by zero.
+    assert focus_weights({"ceo"}, texts)["ceo"] > 0 and focus_coverage({}, "x") == 1.0
+
+
+def test_a_sentence_dated_to_other_years_is_background() -> None:
+    from newsqa.answer.extractive import other_time
+
+    assert other_time({"2019"}, "The British relinquished control of Hong Kong in 1997.")
+    assert not other_time({"2019"}, "Protests began in June 2019, after the 1997 handover.")
+    assert not other_time({"2019"}, "Thousands marched on Sunday.")  # no year: no verdict
+    assert not other_time((), "Control passed to China in 1997.")  # the question names none

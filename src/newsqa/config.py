@@ -100,7 +100,7 @@ class Settings(BaseSettings):
     max_per_article: int = Field(2, description="Passages kept per article in a result list.")
     answer_sentences: int = Field(3, description="At most this many cited sentences per answer.")
     min_support: float = Field(
-        0.48, description="Support score a sentence needs to be quoted; when none reaches it"
+        0.42, description="Support score a sentence needs to be quoted; when none reaches it"
         " the answerer abstains.  Higher abstains more often, on answerable questions too.")
     llm: str = Field("none", description=f"Language model for answers: {llm_usage()}.")
     llm_model_path: Path | None = Field(

@@ -7,7 +7,7 @@ nothing.  Follow a question from :meth:`Engine.ask`: retriever → answerer → 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -306,14 +306,15 @@ class Engine:
         passages = gather(res, search, k or self.settings.k, filters,
                           self.settings.max_per_article)
         answer = self.compose(res.query, passages, frame, on_text=on_text,
-                              subject=question if res.kind == "refer" else None)
+                              subject=question if res.kind == "refer" else None,
+                              prefer=res.prefer)
         answer.question, answer.query = question, res.query
         answer.notes.extend(notes(question, res, filters, passages, answer.abstained))
         return answer
 
     def compose(self, question: str, passages: list[Passage], frame=None, *,
                 on_text: Callable[[str], None] | None = None,
-                subject: str | None = None) -> Answer:
+                subject: str | None = None, prefer: Collection[str] = ()) -> Answer:
         """The answer from retrieved passages, every citation verified (verify.py).
 
         Extractive by default; with ``settings.llm`` a generated answer whose sentences were
@@ -321,6 +322,7 @@ class Engine:
         words (see ``ExtractiveAnswerer.score``).  When the question named a time frame, the
         answer says which one it used, or that nothing cited lies inside it; when it asked for
         the latest news, the answer comes from the newest on-topic article if that answers.
+        ``prefer`` are the articles a follow-up refers to (the extractive answer favours them).
         """
         from newsqa.answer.verify import verify_answer
         from newsqa.text.timewords import years_named
@@ -332,7 +334,8 @@ class Engine:
 
         def answer_from(ps: list[Passage]) -> Answer:
             if self.llm is None:
-                return self.answerer.answer(asked, ps, subject=subject, years=years)
+                return self.answerer.answer(asked, ps, subject=subject, years=years,
+                                            prefer=prefer)
             return self.generator.answer(asked, ps, subject=subject, years=years,
                                          on_text=on_text)
 

@@ -52,9 +52,15 @@ MIN_NEW_WORDS = 2
 # The inverted pyramid: the first sentences of a news story state its main facts.
 LEDE_SENTENCES = 3
 LEDE_BONUS = 0.10
+# A follow-up's "he" most likely still means the story cited before: its articles' sentences
+# count this much more than those of a document that merely shares the follow-up's words.
+PREFER_BONUS = 0.10
 # A sentence that, even with its context, names nothing the question is about.
 SUBJECT_PENALTY = 0.05
 QUESTION_PENALTY = 0.3
+# A sentence that dates itself to other years than the question names ("…in 1997" for
+# "What happened in Hong Kong in 2019?") is background, not the news asked about.
+OTHER_TIME_PENALTY = 0.1
 # A sentence that adds no name, no number and hardly a word to the question restates it.
 RESTATE_PENALTY = 0.05
 RESTATE_NEW_WORDS = 3
@@ -70,7 +76,8 @@ ENCODE_MAX = 20
 
 _MONTH_NAMES = calendar.month_name[1:]
 _MONTH_WORDS = frozenset(m.lower() for m in [*_MONTH_NAMES, *calendar.day_name])
-# An article must mention at least this share of the question's focus terms to be quoted.
+# An article must mention at least this share of the question's focus terms (by weight, see
+# focus_weights) to be quoted.
 FOCUS_MIN = 0.5
 
 
@@ -105,12 +112,34 @@ def _term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + re.escape(term) + ending + r"(?!\w)")
 
 
-def focus_coverage(terms: set[str], text: str) -> float:
-    """Share of ``terms`` found in ``text`` as words (see :func:`_term_pattern`)."""
-    if not terms:
+def _lowered(text: str) -> str:
+    """``text`` lower-cased, with "U.S."/"U.K." written as the names they abbreviate."""
+    return re.sub(r"\b(u)\.([sk])\.", r"\1\2", text.lower())
+
+
+def focus_weights(terms: set[str], texts: Collection[str]) -> dict[str, float]:
+    """How much each focus term identifies the story among the retrieved ``texts``.
+
+    A name nearly every retrieved article holds ("US" in American news, "Covid" in a
+    pandemic week) does not tell them apart; the names few of them hold are what the question
+    is about ("Lego" in "Who is the CEO of Lego?").  A term's weight is the share of texts
+    *without* it (smoothed, so a term every text holds still counts a little).
+    """
+    lowered = [_lowered(t) for t in texts]
+    n = len(lowered)
+    return {t: 1 - sum(1 for x in lowered if _term_pattern(t).search(x)) / (n + 1)
+            for t in terms}
+
+
+def focus_coverage(terms: set[str] | dict[str, float], text: str) -> float:
+    """Share of ``terms`` (by weight, see :func:`focus_weights`) found in ``text`` as words
+    (see :func:`_term_pattern`)."""
+    weights = terms if isinstance(terms, dict) else dict.fromkeys(terms, 1.0)
+    total = sum(weights.values())
+    if not total:
         return 1.0
-    low = text.lower()
-    return sum(1 for w in terms if _term_pattern(w).search(low)) / len(terms)
+    low = _lowered(text)
+    return sum(w for t, w in weights.items() if _term_pattern(t).search(low)) / total
 
 
 _NUMBER = r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|" \
@@ -167,6 +196,15 @@ def restates(question_words: Collection[str], words: Collection[str], sentence: 
     return len(new) < RESTATE_NEW_WORDS
 
 
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+
+
+def other_time(years: Collection[str], sentence: str) -> bool:
+    """Whether ``sentence`` names years, none of them one of ``years`` (the question's)."""
+    named = set(_YEAR.findall(sentence))
+    return bool(years) and bool(named) and not named & set(years)
+
+
 def answer_kind(question: str) -> str | None:
     """What the question asks for: ``number``, ``when``, ``where``, ``who`` or None."""
     clause = asked_clause(question)
@@ -208,7 +246,7 @@ class ExtractiveAnswerer:
     """Scores sentences of the passages and composes a cited answer from the best ones."""
 
     def __init__(self, embedder: Embedder, catalog: Catalog, *, max_sentences: int = 3,
-                 min_support: float = 0.48, vectors=None) -> None:
+                 min_support: float = 0.42, vectors=None) -> None:
         self.embedder = embedder
         self.vectors = vectors or embedder  # a SentenceVectors cache shares the reranker's work
         self.catalog = catalog
@@ -255,7 +293,9 @@ class ExtractiveAnswerer:
             prev = sent
         return out
 
-    def score(self, question: str, cands: list[Candidate], subject: str | None = None) -> None:
+    def score(self, question: str, cands: list[Candidate], subject: str | None = None,
+              terms: dict[str, float] | None = None, prefer: Collection[str] = (),
+              years: Collection[str] = ()) -> None:
         """Fill ``cand.score`` and ``cand.support``.
 
         ``support`` (does the archive answer at all?) blends the cosine similarity of question
@@ -275,7 +315,8 @@ class ExtractiveAnswerer:
         if not cands:
             return
         q_words = content_words(question)
-        terms = focus_terms(question)
+        if terms is None:
+            terms = dict.fromkeys(focus_terms(question), 1.0)
         own = content_words(subject) if subject else set()
         wants_name = answer_kind(question) not in ("number", "when")
         cheap: list[float] = []
@@ -285,12 +326,16 @@ class ExtractiveAnswerer:
             # The context says who the sentence is about ("he" is Lavrov) better than what
             # it says: its names count more than its other words.
             ctx = content_words(c.context)
-            lex = max(lex, CONTEXT_WEIGHT * overlap(q_words, words | (ctx & terms)),
+            lex = max(lex, CONTEXT_WEIGHT * overlap(q_words, words | (ctx & terms.keys())),
                       CONTEXT_OTHER_WEIGHT * overlap(q_words, words | ctx))
             length_pen = 0.05 if len(c.text) < 40 else 0.0
             cheap.append(LEXICAL_WEIGHT * lex - length_pen)
-        prior = [1 + LEDE_BONUS * c.lede for c in cands]
-        order = sorted(range(len(cands)), key=lambda i: -cheap[i] * prior[i])
+        prior = [1 + LEDE_BONUS * c.lede + PREFER_BONUS * (c.passage.article_id in prefer)
+                 for c in cands]
+        # A follow-up's own words pick which sentences are worth encoding: the widened query
+        # is mostly the earlier topic, which every sentence of that story shares.
+        own_share = [overlap(own, w) if own else 0.0 for w in sent_words]
+        order = sorted(range(len(cands)), key=lambda i: -(cheap[i] * prior[i] + own_share[i]))
         encode = order[:ENCODE_MAX]
         sims = np.zeros(len(cands), dtype=np.float32)
         if encode:
@@ -306,14 +351,16 @@ class ExtractiveAnswerer:
                        + (NEW_NAME_BONUS * names_new(q_words, c.text) if wants_name else 0.0)
                        - RESTATE_PENALTY * restates(q_words, words, c.text)
                        - SUBJECT_PENALTY * off_subject - OWN_WORDS_PENALTY * off_own
-                       - QUESTION_PENALTY * c.asks)
+                       - QUESTION_PENALTY * c.asks
+                       - OTHER_TIME_PENALTY * other_time(years, c.text))
 
     def rank(self, question: str, passages: list[Passage], subject: str | None = None,
-             years: Collection[str] = ()) -> list[Candidate]:
+             years: Collection[str] = (), prefer: Collection[str] = ()) -> list[Candidate]:
         """Distinct candidate sentences of the on-topic passages, best first (also the LLM's
         excerpts)."""
         articles = self.catalog.get_many(dict.fromkeys(p.article_id for p in passages))
-        terms = focus_terms(question)
+        terms = focus_weights(focus_terms(question),
+                              [f"{a.title} {a.text}" for a in articles.values()])
 
         def on_topic(art: Article) -> bool:
             text = f"{art.title} {art.text}"
@@ -323,7 +370,7 @@ class ExtractiveAnswerer:
 
         cands = self.candidates([p for p in passages if p.article_id in articles
                                  and on_topic(articles[p.article_id])], articles)
-        self.score(question, cands, subject)
+        self.score(question, cands, subject, terms, prefer, years)
         # The same span can come from two overlapping chunks: keep its best copy.
         best: dict[tuple[str, int, int], Candidate] = {}
         for c in cands:
@@ -333,17 +380,24 @@ class ExtractiveAnswerer:
         return sorted(best.values(), key=lambda c: -c.score)
 
     def answer(self, question: str, passages: list[Passage], *, subject: str | None = None,
-               years: Collection[str] = ()) -> Answer:
+               years: Collection[str] = (), prefer: Collection[str] = ()) -> Answer:
         """Compose the answer from the best-scoring sentences, or abstain.
 
         ``years`` are the years the question names (also as time words, which ``question``
         no longer holds): only articles of those years, or that mention one, can answer it.
         """
-        return self.compose(question, passages, self.rank(question, passages, subject, years))
+        return self.compose(question, passages,
+                            self.rank(question, passages, subject, years, prefer))
+
+    def answering(self, ranked: list[Candidate]) -> Candidate | None:
+        """The sentence the answer opens with: the best-ranked one that supports an answer
+        well enough (a sentence ranked high for its cues alone — a lede, a number — but
+        barely about the question does not lead).  None means abstain."""
+        return next((c for c in ranked if c.support >= self.min_support), None)
 
     def supported(self, ranked: list[Candidate]) -> bool:
-        """Whether any sentence supports an answer well enough not to abstain."""
-        return bool(ranked) and max(c.support for c in ranked) >= self.min_support
+        """Whether some sentence answers well enough not to abstain (see :meth:`answering`)."""
+        return self.answering(ranked) is not None
 
     def texts(self, ranked: list[Candidate]) -> dict[str, str]:
         """``article id -> text`` of the ranked candidates' articles, read once."""
@@ -371,12 +425,13 @@ class ExtractiveAnswerer:
         first, then sentences that add something to it, none repeating or overlapping
         another once widened to read on its own."""
         retrieved = list(dict.fromkeys(p.article_id for p in passages))
-        if not self.supported(ranked):
+        lead = self.answering(ranked)
+        if lead is None:
             return Answer(question, NO_ANSWER, [], retrieved, abstained=True)
         chosen: list[Candidate] = []
         said = content_words(question)
         texts = self.texts(ranked)
-        for c in ranked:
+        for c in [lead, *(c for c in ranked if c is not lead)]:
             if len(chosen) == self.max_sentences:
                 break
             if chosen and not self._adds(chosen[0], c, said):

@@ -108,9 +108,16 @@ def focus(turn: Turn, articles: dict[str, Article]) -> list[str]:
 
 
 def topic_terms(turn: Turn, title: str, have: set[str], max_terms: int = 8) -> list[str]:
-    """What the previous turn was about: names in its query, then in its focus article's
-    ``title``, then its other content words; words the new question already has are skipped."""
-    candidates = [w for n in names(turn.query) + names(title) for w in n.split()]
+    """What the previous turn was about: the names in its query and its other content words;
+    the names in its focus article's ``title`` only when the query named no one ("What
+    happened in the collapse?").  Words the new question already has are skipped.
+
+    A title's names describe a document ("Statement by Mr Sergey Lavrov, Minister for
+    Foreign Affairs of Russia"), not what was asked: added to every follow-up they make the
+    document's every sentence look like the answer.
+    """
+    named = [w for n in names(turn.query) for w in n.split()]
+    candidates = (named or [w for n in names(title) for w in n.split()])
     candidates += re.findall(r"[\w’'-]+", turn.query)
     out: list[str] = []
     seen = set(have)
