@@ -154,18 +154,15 @@ def synthetic_date(i: int) -> str:
 
 
 def synthetic_filters(n: int):
-    """What the retriever passes the store: a ChunkFilter from per-chunk arrays, built the
-    way the lexical index builds them (``lexical.filter_mask``), for ``n`` synthetic chunks."""
-    from newsqa.index.lexical import MaskFilter, filter_mask
+    """What the retriever passes the store: a ChunkFilter from the catalog's article table
+    (``chunk_filter.ArticleTable``), here for ``n`` synthetic chunks of 4 per article."""
+    from newsqa.index.chunk_filter import ArticleFilter, ArticleTable
     from newsqa.text.dates import date_bounds
 
-    lo, hi = zip(*(date_bounds(synthetic_date(i)) for i in range(0, n, 4)), strict=True)
-    start, end = np.repeat(np.array(lo), 4)[:n], np.repeat(np.array(hi), 4)[:n]
-    zeros = np.zeros(n, dtype=np.int32)
-    ids = [f"syn-{i // 4}::{i % 4}" for i in range(n)]
-    positions = {cid: i for i, cid in enumerate(ids)}
-    return lambda flt: MaskFilter(
-        filter_mask(start, end, zeros, zeros, [""], [""], flt).astype(bool), ids, positions)
+    rows = [(f"syn-{i // 4}", *date_bounds(synthetic_date(i)), "", "", min(4, n - i))
+            for i in range(0, n, 4)]
+    table = ArticleTable.from_rows(rows)
+    return lambda flt: ArticleFilter(table.mask(flt), table)
 
 
 def scale(args) -> dict:

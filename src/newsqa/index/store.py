@@ -26,9 +26,17 @@ from newsqa.types import Article, Chunk, Filters
 HNSW = {"space": "cosine", "ef_construction": 400, "ef_search": 400, "max_neighbors": 32}
 
 
-def make_client(index_dir: Path, chroma_url: str | None):  # -> chromadb.ClientAPI
-    """A Chroma client for the local index directory or a remote server."""
+def make_client(index_dir: Path, chroma_url: str | None, *, fresh: bool = False
+                ):  # -> chromadb.ClientAPI
+    """A Chroma client for the local index directory or a remote server.
+
+    ``fresh``: a new view of the local store even if this process already has one.  A
+    local Chroma loads a collection's vector graph once and never sees rows that another
+    process adds; chromadb shares one such view per path, so it is evicted from chromadb's
+    cache (not stopped: queries still running on it finish) before a new client is made.
+    """
     import chromadb
+    from chromadb.api.shared_system_client import SharedSystemClient
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
@@ -43,7 +51,11 @@ def make_client(index_dir: Path, chroma_url: str | None):  # -> chromadb.ClientA
             )
         except Exception as err:  # chromadb raises bare ValueError/ConnectError variants
             raise NewsqaError(f"cannot reach Chroma server at {chroma_url}: {err}") from err
-    return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=chroma_settings)
+    path = str(index_dir / "chroma")
+    if fresh:
+        SharedSystemClient._identifier_to_system.pop(path, None)
+        SharedSystemClient._identifier_to_refcount.pop(path, None)
+    return chromadb.PersistentClient(path=path, settings=chroma_settings)
 
 
 def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
@@ -101,7 +113,7 @@ def matches(meta: dict[str, Any], terms: list[Term]) -> bool:
 
 
 class ChunkFilter(Protocol):
-    """The filters judged from per-chunk data kept outside Chroma (the lexical index's arrays).
+    """The filters judged from per-chunk data kept outside Chroma (chunk_filter.py).
 
     ``size`` is how many chunks it knows; ``verdicts`` says for each id whether it passes
     (None: a chunk it does not know, written since it was loaded); ``passing`` lists every
@@ -131,17 +143,20 @@ class ChunkStore:
     """A LangChain ``Chroma`` vector store bound to one collection."""
 
     def __init__(self, client, collection: str, embedder) -> None:
+        self.embedder = embedder
+        self._name = collection
+        self.reopen(client)
+
+    def reopen(self, client) -> None:
+        """Bind to ``client`` (a fresh view of the store, see ``make_client``)."""
         from langchain_chroma import Chroma
 
-        self.embedder = embedder
-        self._client = client
-        self._name = collection
-        self.vs = Chroma(
-            client=client, collection_name=collection, embedding_function=embedder,
+        vs = Chroma(
+            client=client, collection_name=self._name, embedding_function=self.embedder,
             collection_configuration={"hnsw": HNSW},
-            collection_metadata={"embed_model": embedder.name},
+            collection_metadata={"embed_model": self.embedder.name},
         )
-        self.collection = self.vs._collection
+        self._client, self.vs, self.collection = client, vs, vs._collection
 
     def check_model(self, dim: int) -> None:
         """Raise if the collection was built with another model than ours."""
