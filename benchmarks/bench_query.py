@@ -238,13 +238,22 @@ def scale(args) -> dict:
 
 # --- amplify -----------------------------------------------------------------------------
 def amplify(args) -> dict:
-    """Grow a real index to ``--articles`` by copying its articles under new ids."""
+    """Grow a real index to ``--articles`` by copying its articles under new ids.
+
+    Resumable: a DST that already holds some copies is grown from there (the copies are
+    made in a fixed order).  The lexical index is built from the catalog when DST is first
+    opened by an engine.
+    """
+    from newsqa.index import store as store_mod
     from newsqa.index.catalog import Catalog
     from newsqa.index.store import ChunkStore, make_client
     from newsqa.types import Article, Chunk
 
     class NoModel:
         name = "all-MiniLM-L6-v2"
+
+    # As in ``scale``: a lower ef_construction only makes a large build affordable.
+    store_mod.HNSW = {**store_mod.HNSW, "ef_construction": args.ef_construction}
 
     src, dst = Path(args.src), Path(args.dst)
     src_store = ChunkStore(make_client(src, None), "newsqa", NoModel())
@@ -264,7 +273,7 @@ def amplify(args) -> dict:
     cat = Catalog(dst)
     rng = np.random.default_rng(1)
     ids = sorted(by_article)
-    made = 0
+    made = cat.stats()["articles"]
     t = time.perf_counter()
     while made < args.articles:
         arts, chunks, vecs = {}, [], []
@@ -286,6 +295,9 @@ def amplify(args) -> dict:
         store.upsert(arts, chunks, np.asarray(vecs, dtype=np.float32))
         for aid, art in arts.items():
             cat.upsert(art, [c for c in chunks if c.article_id == aid])
+        if made % 5000 < 500:
+            print(f"{made:>8,} articles {store.count():>10,} chunks"
+                  f" {time.perf_counter() - t:7.0f}s", flush=True)
     return {"articles": made, "chunks": store.count(), "seconds": round(time.perf_counter() - t)}
 
 
@@ -325,6 +337,7 @@ def main() -> None:
     a.add_argument("src")
     a.add_argument("dst")
     a.add_argument("--articles", type=int, default=10_000)
+    a.add_argument("--ef-construction", type=int, default=400)
     args = ap.parse_args()
     random.seed(0)
     res = {"warm": warm, "cold": cold, "scale": scale, "amplify": amplify}[args.mode](args)

@@ -130,7 +130,6 @@ class Engine:
         finally:
             try:
                 self.lexical.close_writer()
-                self.lexical.reload()
             finally:
                 self._writes -= 1
                 self._generation = self.catalog.generation()  # our views saw our writes

@@ -148,7 +148,7 @@ class Catalog:
         return [dict(zip(("id", "title", "date", "url", "source"), r, strict=True)) for r in rows]
 
     def article_meta(self) -> dict[str, tuple[str, int, int, str | None, str | None]]:
-        """``id -> (title, date_start, date_end, source, lang)``: what filters and BM25 need."""
+        """``id -> (title, date_start, date_end, source, lang)`` of every article."""
         return {r[0]: tuple(r[1:]) for r in self.db.execute(
             "SELECT id, title, date_start, date_end, source, lang FROM articles")}
 
@@ -202,7 +202,8 @@ class Catalog:
 
     def lexical_pending(self) -> tuple[int, list[str]]:
         """``(last seq, article ids)`` the lexical index has not caught up with yet."""
-        rows = self.db.execute("SELECT seq, article_id FROM lexical_journal ORDER BY seq").fetchall()
+        rows = self.db.execute(
+            "SELECT seq, article_id FROM lexical_journal ORDER BY seq").fetchall()
         return (rows[-1][0] if rows else 0), list(dict.fromkeys(r[1] for r in rows))
 
     def lexical_done(self, upto: int) -> None:

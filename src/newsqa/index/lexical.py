@@ -40,8 +40,9 @@ _TOKENIZER = "newsqa_terms"
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 # Lucene's English stopwords (what the index used before tantivy, kept for equal recall).
 _LUCENE_STOPWORDS = frozenset((
-    "a an and are as at be but by for if in into is it no not of on or such that the their"
-    " then there these they this to was will with").split())
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is",
+    "it", "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there",
+    "these", "they", "this", "to", "was", "will", "with"))
 _WRITER_HEAP = 64_000_000
 log = logging.getLogger("newsqa")
 
@@ -185,6 +186,7 @@ class LexicalIndex:
         n = self._add(self._writer, catalog.lexical_docs(ids))
         self._writer.commit()
         catalog.lexical_done(upto)
+        self._index = None  # this process's searches see the commit at once
         return n
 
     def close_writer(self) -> None:
