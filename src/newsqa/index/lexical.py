@@ -231,23 +231,25 @@ class LexicalIndex:
         """See the latest commit (another process may have written, or rebuilt, the index)."""
         self._index = None
 
-    def _searcher(self):
-        if self._index is None:
+    def _reader(self):
+        """The index as of its latest commit (None: there is none yet)."""
+        index = self._index
+        if index is None:
             if not self.usable():
                 return None
-            self._index = _open(self.dir)
-        return self._index.searcher()
+            index = self._index = _open(self.dir)
+        return index
 
     def search(self, query: str, n: int, filters: Filters | None = None
                ) -> list[tuple[str, float]]:
         """``(chunk_id, bm25_score)`` of the best ``n`` chunks with a positive score."""
         import tantivy
 
-        searcher = self._searcher()
+        index = self._reader()  # a local: another thread may reload meanwhile
         terms = self.analyze(query)
-        if searcher is None or not terms or n <= 0:
+        if index is None or not terms or n <= 0:
             return []
-        schema = self._index.schema
+        searcher, schema = index.searcher(), index.schema
         text = tantivy.Query.boolean_query(
             [(tantivy.Occur.Should, tantivy.Query.term_query(schema, "text", t, "freq"))
              for t in terms])
