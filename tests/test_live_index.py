@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import pytest
-from test_orphans import write_chunks_only
 
 from newsqa.config import Settings
 from newsqa.engine import Engine
@@ -24,6 +23,8 @@ from newsqa.index.catalog import Catalog
 from newsqa.index.writelock import WriteLock, WriterBusyError
 from newsqa.ingest.chunker import Chunker
 from newsqa.types import Article
+
+from .test_orphans import write_chunks_only
 
 ARTS = [Article(id="a1", title="Zanzibar clove harvest", date="2020-01-02", source="T",
                 text="The Zanzibar clove harvest doubled this season, officials said."),
