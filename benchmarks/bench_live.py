@@ -61,6 +61,8 @@ def main() -> None:
         for n in args.sizes:
             arts = [article_from_record(rec, "bench-live") for rec in
                     archive_slice(args.archive, start, n)]
+            if len(arts) < n:
+                sys.exit(f"{args.archive} has fewer than {start + n} records: lower --offset")
             arts = [replace(a, id=f"live-{r}-{a.id}") for a in arts]
             start += n
             tmp = Path(tempfile.mkdtemp(prefix="newsqa-live-"))

@@ -149,7 +149,9 @@ class Engine:
         if self._generation is not None:
             if now - self._refreshed < REFRESH_INTERVAL_S:
                 return
-            if "store" in self.__dict__ and not self.settings.chroma_url:
+            if "store" in self.__dict__ and self.settings.chroma_url:
+                self.store.changed()
+            elif "store" in self.__dict__:
                 from newsqa.index.store import make_client
 
                 self.store.reopen(make_client(self.index_dir, None, fresh=True))

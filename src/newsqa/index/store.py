@@ -157,6 +157,7 @@ class ChunkStore:
             collection_metadata={"embed_model": self.embedder.name},
         )
         self._client, self.vs, self.collection = client, vs, vs._collection
+        self._count: int | None = None
 
     def check_model(self, dim: int) -> None:
         """Raise if the collection was built with another model than ours."""
@@ -176,8 +177,19 @@ class ChunkStore:
             self.collection.modify(metadata={"embed_model": self.embedder.name,
                                              "embed_dim": dim})
 
+    def changed(self) -> None:
+        """Another process wrote (a Chroma server shows its rows at once; the count not)."""
+        self._count = None
+
     def count(self) -> int:
-        return self.collection.count()
+        """Rows in the collection, remembered until this store writes or is reopened.
+
+        Chroma counts by scanning (42 ms at 486k chunks) and every search asks; rows that
+        another process adds are seen when the engine reopens the store (engine.py).
+        """
+        if self._count is None:
+            self._count = self.collection.count()
+        return self._count
 
     def upsert(self, articles: dict[str, Article], chunks: Sequence[Chunk], vectors) -> None:
         """Write chunks with precomputed vectors; ids are deterministic so re-runs overwrite.
@@ -185,6 +197,7 @@ class ChunkStore:
         Split into Chroma's largest accepted batch (5,461 rows locally), which a batch of
         big articles can exceed.
         """
+        self._count = None
         step = self._client.get_max_batch_size()
         for lo in range(0, len(chunks), step):
             part = chunks[lo:lo + step]
@@ -197,6 +210,7 @@ class ChunkStore:
 
     def delete_article(self, article_id: str, keep_below: int = 0) -> None:
         """Remove an article's chunks numbered ``keep_below`` and up (all by default)."""
+        self._count = None
         where: dict[str, Any] = {"article_id": article_id}
         if keep_below:
             where = {"$and": [where, {"chunk_no": {"$gte": keep_below}}]}
