@@ -34,6 +34,7 @@ class WriteLock:
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
+        self.holder = "another process"  # who held it at the last failed attempt
         self._fh = None
 
     def try_acquire(self) -> bool:
