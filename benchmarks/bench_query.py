@@ -168,18 +168,15 @@ def synthetic_date(i: int) -> str:
 
 
 def synthetic_filters(n: int):
-    """What the retriever passes the store: a ChunkFilter from per-chunk arrays, built the
-    way the lexical index builds them (``lexical.filter_mask``), for ``n`` synthetic chunks."""
-    from newsqa.index.lexical import MaskFilter, filter_mask
+    """What the retriever passes the store: a ChunkFilter from the catalog's article table
+    (``chunk_filter.ArticleTable``), here for ``n`` synthetic chunks of 4 per article."""
+    from newsqa.index.chunk_filter import ArticleFilter, ArticleTable
     from newsqa.text.dates import date_bounds
 
-    lo, hi = zip(*(date_bounds(synthetic_date(i)) for i in range(0, n, 4)), strict=True)
-    start, end = np.repeat(np.array(lo), 4)[:n], np.repeat(np.array(hi), 4)[:n]
-    zeros = np.zeros(n, dtype=np.int32)
-    ids = [f"syn-{i // 4}::{i % 4}" for i in range(n)]
-    positions = {cid: i for i, cid in enumerate(ids)}
-    return lambda flt: MaskFilter(
-        filter_mask(start, end, zeros, zeros, [""], [""], flt).astype(bool), ids, positions)
+    rows = [(f"syn-{i // 4}", *date_bounds(synthetic_date(i)), "", "", min(4, n - i))
+            for i in range(0, n, 4)]
+    table = ArticleTable.from_rows(rows)
+    return lambda flt: ArticleFilter(table.mask(flt), table)
 
 
 def scale(args) -> dict:
@@ -255,13 +252,22 @@ def scale(args) -> dict:
 
 # --- amplify -----------------------------------------------------------------------------
 def amplify(args) -> dict:
-    """Grow a real index to ``--articles`` by copying its articles under new ids."""
+    """Grow a real index to ``--articles`` by copying its articles under new ids.
+
+    Resumable: a DST that already holds some copies is grown from there (the copies are
+    made in a fixed order).  The lexical index is built from the catalog when DST is first
+    opened by an engine.
+    """
+    from newsqa.index import store as store_mod
     from newsqa.index.catalog import Catalog
     from newsqa.index.store import ChunkStore, make_client
     from newsqa.types import Article, Chunk
 
     class NoModel:
         name = "all-MiniLM-L6-v2"
+
+    # As in ``scale``: a lower ef_construction only makes a large build affordable.
+    store_mod.HNSW = {**store_mod.HNSW, "ef_construction": args.ef_construction}
 
     src, dst = Path(args.src), Path(args.dst)
     src_store = ChunkStore(make_client(src, None), "newsqa", NoModel())
@@ -281,7 +287,7 @@ def amplify(args) -> dict:
     cat = Catalog(dst)
     rng = np.random.default_rng(1)
     ids = sorted(by_article)
-    made = 0
+    made = cat.stats()["articles"]
     t = time.perf_counter()
     while made < args.articles:
         arts, chunks, vecs = {}, [], []
@@ -303,6 +309,9 @@ def amplify(args) -> dict:
         store.upsert(arts, chunks, np.asarray(vecs, dtype=np.float32))
         for aid, art in arts.items():
             cat.upsert(art, [c for c in chunks if c.article_id == aid])
+        if made % 5000 < 500:
+            print(f"{made:>8,} articles {store.count():>10,} chunks"
+                  f" {time.perf_counter() - t:7.0f}s", flush=True)
     return {"articles": made, "chunks": store.count(), "seconds": round(time.perf_counter() - t)}
 
 
@@ -344,6 +353,7 @@ def main() -> None:
     a.add_argument("src")
     a.add_argument("dst")
     a.add_argument("--articles", type=int, default=10_000)
+    a.add_argument("--ef-construction", type=int, default=400)
     args = ap.parse_args()
     random.seed(0)
     res = {"warm": warm, "cold": cold, "scale": scale, "amplify": amplify}[args.mode](args)

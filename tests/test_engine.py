@@ -68,12 +68,13 @@ def test_date_filters_include_month_only_dates(engine):
 @pytest.mark.parametrize("flt", [Filters(since="2016-10-01"), Filters(until="2016-09-30"),
                                  Filters(since="2016-09-15", until="2016-09-20"),
                                  Filters(lang="en"), Filters(sources=("RT",))])
-def test_lexical_chunk_filter_agrees_with_chromas_metadata(engine, flt):
-    """The post-filter's fast path (lexical arrays) must judge chunks as ``where`` would."""
+def test_catalog_chunk_filter_agrees_with_chromas_metadata(engine, flt):
+    """The post-filter's fast path (the catalog's article table) must judge chunks as
+    ``where`` would."""
     from newsqa.index.store import filter_terms, matches
 
     got = engine.store.collection.get(include=["metadatas"])
-    chunk_filter = engine.lexical.chunk_filter(flt)
+    chunk_filter = engine.retriever.chunk_filters(flt)
     want = [matches(m, filter_terms(flt)) for m in got["metadatas"]]
     assert chunk_filter.verdicts(got["ids"]) == want and any(want)
     assert set(chunk_filter.passing()) == {c for c, ok in zip(got["ids"], want, strict=True) if ok}

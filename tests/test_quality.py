@@ -53,7 +53,7 @@ def test_lexical_index_follows_ingest_and_remove(tiny_engine) -> None:
             Article(id="a2", title="Harbour reopens", date="2020-01-03", source="T",
                     text="The harbour reopened after the storm, the port authority said.")]
     eng.ingest_articles(arts)
-    assert (eng.index_dir / "lexical" / "meta.json").exists()
+    assert eng.lexical.usable() and not eng.catalog.lexical_pending()[1]
     assert eng.lexical.search("clove harvest", 5)[0][0] == "a1::0"
     eng.remove(["a1"])
     assert eng.lexical.search("clove harvest", 5) == []

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     ingest_pipeline: bool = Field(
         True, description="Embed and write each batch on a background thread while the next"
         " batch is chunked.")
+    write_lock_timeout: float = Field(
+        600.0, ge=0, description="Seconds a second writer (ingest, remove, follow) waits for"
+        " the one writing to the index before giving up; 0: fail at once.")
     progress_interval: float = Field(
         5.0, description="Seconds between progress lines of long commands when stderr is not"
         " a terminal (on a terminal a live bar is drawn instead).")

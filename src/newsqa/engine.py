@@ -3,11 +3,17 @@
 ``Engine(settings)`` opens (or creates) the index lazily: nothing heavy happens until a method
 needs it, so ``newsqa stats`` never loads the embedding model and ``newsqa --help`` loads
 nothing.  Follow a question from :meth:`Engine.ask`: retriever → answerer → :class:`Answer`.
+
+One writer at a time holds the index's write lock (index/writelock.py); any number of
+engines in other processes keep answering meanwhile, and each notices new content by the
+catalog's generation before a search (:meth:`Engine.refresh`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+import time
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -24,6 +30,11 @@ from newsqa.types import Answer, Article, Filters, IngestReport, Passage
 if TYPE_CHECKING:
     from newsqa.conversations import Turn
     from newsqa.retrieve.followups import Resolution
+
+
+# A reader reopens its view of a local Chroma at most this often while another process
+# writes: reloading the vector graph costs time in proportion to the index.
+REFRESH_INTERVAL_S = 2.0
 
 
 def sample_archive_path() -> Path:
@@ -50,6 +61,9 @@ class Engine:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self.index_dir = Path(self.settings.index)
+        self._generation: int | None = None  # the catalog generation the readers reflect
+        self._refreshed = 0.0
+        self._writes = 0  # writes of this engine in progress (its own views see them)
 
     # --- components, created on first use --------------------------------------
     def exists(self) -> bool:
@@ -97,6 +111,63 @@ class Engine:
 
         return LexicalIndex(self.index_dir, self.catalog)
 
+    # --- one writer, many readers ---------------------------------------------------
+    @contextmanager
+    def writing(self, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Hold the index's write lock for the block, with the lexical index caught up.
+
+        Waits up to ``write_lock_timeout`` seconds for another writer (``on_wait`` hears
+        once that it waits), then raises ``WriterBusyError``.
+        """
+        from newsqa.index.writelock import WriteLock
+
+        lock = WriteLock(self.index_dir)
+        lock.acquire(self.settings.write_lock_timeout, on_wait=on_wait)
+        self._writes += 1
+        try:
+            self.lexical.ensure()
+            yield
+        finally:
+            try:
+                self.lexical.close_writer()
+            finally:
+                self._writes -= 1
+                self._generation = self.catalog.generation()  # our views saw our writes
+                lock.release()
+
+    def refresh(self) -> None:
+        """Catch up with what other processes wrote since the last search.
+
+        The catalog is SQLite (always current); a local Chroma and the lexical reader are
+        reopened when the catalog's generation moved.  Journalled changes that no writer is
+        applying (a writer was killed) are applied here, if nobody is writing.
+        """
+        gen = self.catalog.generation()
+        if gen == self._generation or self._writes:
+            return
+        now = time.monotonic()
+        if self._generation is not None:
+            if now - self._refreshed < REFRESH_INTERVAL_S:
+                return
+            if "store" in self.__dict__ and self.settings.chroma_url:
+                self.store.changed()
+            elif "store" in self.__dict__:
+                from newsqa.index.store import make_client
+
+                self.store.reopen(make_client(self.index_dir, None, fresh=True))
+            self.lexical.reload()
+        self._generation, self._refreshed = gen, now
+        if self.lexical.needs_repair():
+            from newsqa.index.writelock import WriteLock
+
+            lock = WriteLock(self.index_dir)
+            if lock.try_acquire():
+                try:
+                    self.lexical.ensure()
+                finally:
+                    self.lexical.close_writer()
+                    lock.release()
+
     @cached_property
     def reranker(self):  # -> Reranker | None
         from newsqa.retrieve.rerank import make_reranker
@@ -130,8 +201,8 @@ class Engine:
         return GenerativeAnswerer(self.llm, self.answerer, self.settings)
 
     # --- ingest -------------------------------------------------------------------
-    def ingest(self, paths: Iterable[str | Path], *, options=None, progress=None
-               ) -> IngestReport:
+    def ingest(self, paths: Iterable[str | Path], *, options=None, progress=None,
+               on_wait: Callable[[str], None] | None = None) -> IngestReport:
         """Load, chunk, embed and store everything under ``paths`` (files, directories or
         ``http(s)://`` URLs given as strings); see ingest.py and urls.py."""
         from dataclasses import replace
@@ -142,7 +213,8 @@ class Engine:
         options = options or LoadOptions()
         if self.settings.allow_private_urls:
             options = replace(options, allow_private_urls=True)
-        return self.ingest_articles(load_inputs(list(paths), options), progress=progress)
+        return self.ingest_articles(load_inputs(list(paths), options), progress=progress,
+                                    on_wait=on_wait)
 
     def check_url(self, url: str) -> None:
         """Raise a LoadError when :meth:`ingest` would refuse to fetch ``url`` (not http(s),
@@ -152,8 +224,12 @@ class Engine:
 
         check_url(url, self.settings.allow_private_urls)
 
-    def ingest_articles(self, items: Iterable[Any], *, progress=None) -> IngestReport:
-        """Ingest already-loaded Articles (and LoadErrors, which are reported)."""
+    def ingest_articles(self, items: Iterable[Any], *, progress=None,
+                        on_wait: Callable[[str], None] | None = None) -> IngestReport:
+        """Ingest already-loaded Articles (and LoadErrors, which are reported).
+
+        Holds the write lock throughout (see :meth:`writing`; ``on_wait`` as there).
+        """
         from newsqa.ingest.chunker import Chunker
         from newsqa.ingest.ingestor import Ingestor
 
@@ -162,9 +238,10 @@ class Engine:
         chunker = Chunker(self.embedder.count_tokens, s.chunk_tokens, s.chunk_overlap_tokens)
         ingestor = Ingestor(self.catalog, store, chunker, self.embedder,
                             max_chars=s.max_article_chars, batch_chunks=s.ingest_batch_chunks,
-                            neardup=self.neardup, on_change=self.lexical.rebuild,
-                            pipelined=s.ingest_pipeline)
-        return ingestor.run(items, progress)
+                            neardup=self.neardup, pipelined=s.ingest_pipeline,
+                            lexical=self.lexical)
+        with self.writing(on_wait):
+            return ingestor.run(items, progress)
 
     def follower(self, sources: Iterable[str], *, every: float, ingest=None):  # -> Follower
         """A :class:`~newsqa.ingest.follow.Follower` of ``sources`` (feed and sitemap URLs)
@@ -190,7 +267,7 @@ class Engine:
 
     def remove(self, article_ids: Iterable[str],
                progress: Callable[[int], None] | None = None) -> list[str]:
-        """Delete articles (chunks first, then rows); returns the ids that were not found.
+        """Delete articles; returns the ids that were not found.
 
         An id with chunks in Chroma but no catalog row (left by an ingest killed between
         the two writes) counts as found: its chunks are deleted.  :meth:`remove_articles`
@@ -199,31 +276,35 @@ class Engine:
         return self.remove_articles(article_ids, progress).missing
 
     def remove_articles(self, article_ids: Iterable[str],
-                        progress: Callable[[int], None] | None = None) -> Removal:
+                        progress: Callable[[int], None] | None = None,
+                        on_wait: Callable[[str], None] | None = None) -> Removal:
         """Delete articles and say, per id, what was deleted.
 
-        Chroma is asked directly whenever the catalog has no row, because chunks whose row
-        was never written are otherwise beyond reach of any command.
-        ``progress`` receives the number of ids handled so far after each one.
+        The catalog row goes first (journalled), then the lexical entries, then the chunks:
+        a removal killed midway leaves only chunks without a row, which are never cited,
+        which re-ingest overwrites and which removing the id again deletes.  Chroma is asked
+        directly whenever the catalog has no row, because chunks whose row was never
+        written are otherwise beyond reach of any command.  ``progress`` receives the number
+        of ids handled so far after each one.
         """
         self._require_index()
         result = Removal()
         list_ids = list(article_ids)
-        for n, aid in enumerate(list_ids, 1):
-            has_row = self.catalog.get(aid) is not None
-            orphan = not has_row and self.store.has_chunks(aid)
-            if has_row or orphan:
-                self.store.delete_article(aid)
-            if self.catalog.delete(aid):
-                result.removed.append(aid)
-            elif orphan:
-                result.orphans.append(aid)
-            else:
-                result.missing.append(aid)
-            if progress:
-                progress(n)
-        if result.removed:
-            self.lexical.rebuild()
+        with self.writing(on_wait):
+            rows = {aid for aid in list_ids if self.catalog.delete(aid)}
+            self.lexical.sync()
+            for n, aid in enumerate(list_ids, 1):
+                if aid in rows:
+                    rows.discard(aid)
+                    self.store.delete_article(aid)
+                    result.removed.append(aid)
+                elif self.store.has_chunks(aid):
+                    self.store.delete_article(aid)
+                    result.orphans.append(aid)
+                else:
+                    result.missing.append(aid)
+                if progress:
+                    progress(n)
         return result
 
     # --- questions ------------------------------------------------------------------
@@ -266,6 +347,7 @@ class Engine:
         """
         check_question(query, "query")
         self._require_index()
+        self.refresh()
         frame = frame or self.time_frame(query, as_of)
         return self.retriever.search(frame.query, k or self.settings.k, filters, frame=frame)
 

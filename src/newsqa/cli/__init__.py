@@ -156,6 +156,11 @@ def progress_display(engine: Engine, label: str, total: int | None, unit: str,
                            interval=engine.settings.progress_interval)
 
 
+def say_waiting(message: str) -> None:
+    """A second writer's one line while it waits for the first (index/writelock.py)."""
+    sys.stderr.write(f"note: {message}\n")
+
+
 def ingest_status(report: IngestReport) -> int:
     """Exit status of an ingest after listing its failures on stderr: 0 none failed, 1 some
     did (the rest is in the index), 2 everything failed and nothing was ingested."""
@@ -219,7 +224,7 @@ def ingest(
     total = estimate_items(files) if len(files) == len(inputs) else None  # URLs: unknown
     with progress_display(engine, "ingest", total, "articles", quiet) as shown:
         report = engine.ingest(inputs, options=options, progress=lambda state: shown.update(
-            state.done, f"{state.chunks:,} chunks"))
+            state.done, f"{state.chunks:,} chunks"), on_wait=say_waiting)
     if as_json:
         emit_json(report.to_dict())
     else:
@@ -409,7 +414,7 @@ def remove(
     """
     engine = make_engine(index)
     with progress_display(engine, "remove", len(article_ids), "ids", quiet) as shown:
-        done = engine.remove_articles(article_ids, progress=shown.update)
+        done = engine.remove_articles(article_ids, progress=shown.update, on_wait=say_waiting)
     missing, removed = done.missing, done.removed + done.orphans
     if as_json:
         emit_json({"removed": done.removed, "orphan_chunks_removed": done.orphans,

@@ -3,12 +3,18 @@
 Chroma holds chunks and vectors; the catalog holds what citations are checked against (the
 full article text) and what makes ingest incremental (content hashes).  An article's row is
 written *after* its chunks are in Chroma, so a killed ingest leaves rows only for complete
-articles and a re-run redoes the rest with the same deterministic chunk ids.
+articles and a re-run redoes the rest with the same deterministic chunk ids; a removal
+deletes the row *first*, so a killed removal leaves only uncited chunks behind.
+
+Every change of an article's row also appends its id to ``lexical_journal`` in the same
+transaction: the lexical index (lexical.py) re-indexes the journalled articles and then
+clears their entries, so whatever a kill interrupts, the journal says what the lexical index
+still has to catch up on.  The journal's sequence (never reused) doubles as the catalog's
+*generation*: readers in other processes compare it to notice new content.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -50,6 +56,10 @@ CREATE TABLE IF NOT EXISTS chunks (
     PRIMARY KEY (article_id, chunk_no)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS lexical_journal (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id TEXT NOT NULL
+);
 """
 
 _COLS = ("id", "title", "text", "date", "url", "source", "authors", "lang", "origin")
@@ -137,18 +147,8 @@ class Catalog:
         ).fetchall()
         return [dict(zip(("id", "title", "date", "url", "source"), r, strict=True)) for r in rows]
 
-    def iter_chunks(self) -> Iterator[tuple[str, str]]:
-        """``(chunk_id, chunk_text)`` for every stored chunk, for the lexical index."""
-        cur = self.db.execute(
-            'SELECT c.article_id, c.chunk_no, substr(a.text, c.start + 1, c."end" - c.start)'
-            " FROM chunks c JOIN articles a ON a.id = c.article_id"
-            " ORDER BY c.article_id, c.chunk_no"
-        )
-        for article_id, chunk_no, text in cur:
-            yield Chunk(article_id, chunk_no, 0, 0, "").id, text
-
     def article_meta(self) -> dict[str, tuple[str, int, int, str | None, str | None]]:
-        """``id -> (title, date_start, date_end, source, lang)``: what filters and BM25 need."""
+        """``id -> (title, date_start, date_end, source, lang)`` of every article."""
         return {r[0]: tuple(r[1:]) for r in self.db.execute(
             "SELECT id, title, date_start, date_end, source, lang FROM articles")}
 
@@ -164,16 +164,52 @@ class Catalog:
                 out[f"{aid}::{no}"] = (row[0], row[1])
         return out
 
-    def content_stamp(self) -> str:
-        """A digest of every stored article's record hash: changes whenever content does.
+    def lexical_docs(self, article_ids: Iterable[str] | None = None
+                     ) -> Iterator[tuple[str, str, str, int, int, str, str]]:
+        """``(chunk_id, article_id, title + text, date_start, date_end, source, lang)`` per
+        chunk of ``article_ids`` (every chunk when None): what the lexical index holds."""
+        sql = ('SELECT c.article_id, c.chunk_no, a.title,'
+               ' substr(a.text, c.start + 1, c."end" - c.start), a.date_start, a.date_end,'
+               " COALESCE(a.source, ''), COALESCE(a.lang, '')"
+               " FROM chunks c JOIN articles a ON a.id = c.article_id")
+        if article_ids is None:
+            queries = [(sql, [])]
+        else:
+            ids = list(dict.fromkeys(article_ids))
+            queries = [(f"{sql} WHERE c.article_id IN ({','.join('?' * len(part))})", part)
+                       for part in (ids[i:i + 500] for i in range(0, len(ids), 500))]
+        for query, params in queries:
+            for aid, no, title, text, lo, hi, source, lang in self.db.execute(query, params):
+                # The title is part of what a chunk is about, as it is for the dense side.
+                yield f"{aid}::{no}", aid, f"{title}\n{text}", lo, hi, source, lang
 
-        Derived indexes (the lexical one) compare it to know they are stale, e.g. after an
-        ingest that was killed before it could rebuild them.
-        """
-        h = hashlib.sha256()
-        for aid, rh in self.db.execute("SELECT id, record_hash FROM articles ORDER BY id"):
-            h.update(f"{aid}\x1f{rh}\x1e".encode())
-        return h.hexdigest()
+    def filter_rows(self) -> list[tuple[str, int, int, str, str, int]]:
+        """``(id, date_start, date_end, source, lang, n_chunks)`` of every article, for
+        judging filters on chunk ids without asking Chroma (chunk_filter.py)."""
+        return self.db.execute(
+            "SELECT id, date_start, date_end, COALESCE(source, ''), COALESCE(lang, ''),"
+            " n_chunks FROM articles").fetchall()
+
+    def total_chunks(self) -> int:
+        return self.db.execute("SELECT COALESCE(SUM(n_chunks), 0) FROM articles").fetchone()[0]
+
+    # --- the lexical journal ------------------------------------------------
+    def generation(self) -> int:
+        """A number that grows with every change of an article row, in any process."""
+        row = self.db.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name='lexical_journal'").fetchone()
+        return row[0] if row else 0
+
+    def lexical_pending(self) -> tuple[int, list[str]]:
+        """``(last seq, article ids)`` the lexical index has not caught up with yet."""
+        rows = self.db.execute(
+            "SELECT seq, article_id FROM lexical_journal ORDER BY seq").fetchall()
+        return (rows[-1][0] if rows else 0), list(dict.fromkeys(r[1] for r in rows))
+
+    def lexical_done(self, upto: int) -> None:
+        """The lexical index has committed every journalled change up to ``upto``."""
+        with self.db:
+            self.db.execute("DELETE FROM lexical_journal WHERE seq <= ?", (upto,))
 
     @staticmethod
     def _article(row: tuple) -> Article:
@@ -200,6 +236,7 @@ class Catalog:
                  article.source, json.dumps(article.authors), article.lang, article.text_hash,
                  article.record_hash, n_chunks, article.origin),
             )
+            self._journal(article.id)
 
     def add_duplicate(self, article: Article, canonical_id: str) -> None:
         with self.db:
@@ -219,8 +256,14 @@ class Catalog:
         with self.db:
             self.db.execute("DELETE FROM chunks WHERE article_id=?", (article_id,))
             n = self.db.execute("DELETE FROM articles WHERE id=?", (article_id,)).rowcount
+            if n:
+                self._journal(article_id)
             n += self.db.execute("DELETE FROM duplicates WHERE id=?", (article_id,)).rowcount
         return n > 0
+
+    def _journal(self, article_id: str) -> None:
+        """Inside a write transaction: the lexical index must re-read this article."""
+        self.db.execute("INSERT INTO lexical_journal (article_id) VALUES (?)", (article_id,))
 
     # --- statistics ---------------------------------------------------------
     def stats(self) -> dict[str, Any]:

@@ -33,9 +33,17 @@ from newsqa.types import Article, Chunk, Filters
 HNSW = {"space": "cosine", "ef_construction": 400, "ef_search": 400, "max_neighbors": 32}
 
 
-def make_client(index_dir: Path, chroma_url: str | None):  # -> chromadb.ClientAPI
-    """A Chroma client for the local index directory or a remote server."""
+def make_client(index_dir: Path, chroma_url: str | None, *, fresh: bool = False
+                ):  # -> chromadb.ClientAPI
+    """A Chroma client for the local index directory or a remote server.
+
+    ``fresh``: a new view of the local store even if this process already has one.  A
+    local Chroma loads a collection's vector graph once and never sees rows that another
+    process adds; chromadb shares one such view per path, so it is evicted from chromadb's
+    cache (not stopped: queries still running on it finish) before a new client is made.
+    """
     import chromadb
+    from chromadb.api.shared_system_client import SharedSystemClient
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
@@ -50,7 +58,11 @@ def make_client(index_dir: Path, chroma_url: str | None):  # -> chromadb.ClientA
             )
         except Exception as err:  # chromadb raises bare ValueError/ConnectError variants
             raise NewsqaError(f"cannot reach Chroma server at {chroma_url}: {err}") from err
-    return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=chroma_settings)
+    path = str(index_dir / "chroma")
+    if fresh:
+        SharedSystemClient._identifier_to_system.pop(path, None)
+        SharedSystemClient._identifier_to_refcount.pop(path, None)
+    return chromadb.PersistentClient(path=path, settings=chroma_settings)
 
 
 def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
@@ -108,7 +120,7 @@ def matches(meta: dict[str, Any], terms: list[Term]) -> bool:
 
 
 class ChunkFilter(Protocol):
-    """The filters judged from per-chunk data kept outside Chroma (the lexical index's arrays).
+    """The filters judged from per-chunk data kept outside Chroma (chunk_filter.py).
 
     ``size`` is how many chunks it knows; ``verdicts`` says for each id whether it passes
     (None: a chunk it does not know, written since it was loaded); ``passing`` lists every
@@ -139,13 +151,20 @@ class ChunkStore:
 
     def __init__(self, client, collection: str, embedder) -> None:
         self.embedder = embedder
-        self._client = client
         self._name = collection
-        # No embedding function: vectors are always passed in, so Chroma's default one
-        # (which would download a model) is never called.
+        self.reopen(client)
+
+    def reopen(self, client) -> None:
+        """Bind to ``client`` (a fresh view of the store, see ``make_client``).
+
+        No embedding function: vectors are always passed in, so Chroma's default one (which
+        would download a model) is never called.
+        """
+        self._client = client
         self.collection = client.get_or_create_collection(
-            name=collection, embedding_function=None, configuration={"hnsw": HNSW},
-            metadata={"embed_model": embedder.name})
+            name=self._name, embedding_function=None, configuration={"hnsw": HNSW},
+            metadata={"embed_model": self.embedder.name})
+        self._count: int | None = None
 
     def check_model(self, dim: int) -> None:
         """Raise if the collection was built with another model than ours."""
@@ -165,8 +184,19 @@ class ChunkStore:
             self.collection.modify(metadata={"embed_model": self.embedder.name,
                                              "embed_dim": dim})
 
+    def changed(self) -> None:
+        """Another process wrote (a Chroma server shows its rows at once; the count not)."""
+        self._count = None
+
     def count(self) -> int:
-        return self.collection.count()
+        """Rows in the collection, remembered until this store writes or is reopened.
+
+        Chroma counts by scanning (42 ms at 486k chunks) and every search asks; rows that
+        another process adds are seen when the engine reopens the store (engine.py).
+        """
+        if self._count is None:
+            self._count = self.collection.count()
+        return self._count
 
     def upsert(self, articles: dict[str, Article], chunks: Sequence[Chunk], vectors) -> None:
         """Write chunks with precomputed vectors; ids are deterministic so re-runs overwrite.
@@ -174,6 +204,7 @@ class ChunkStore:
         Split into Chroma's largest accepted batch (5,461 rows locally), which a batch of
         big articles can exceed.
         """
+        self._count = None
         step = self._client.get_max_batch_size()
         for lo in range(0, len(chunks), step):
             part = chunks[lo:lo + step]
@@ -186,6 +217,7 @@ class ChunkStore:
 
     def delete_article(self, article_id: str, keep_below: int = 0) -> None:
         """Remove an article's chunks numbered ``keep_below`` and up (all by default)."""
+        self._count = None
         where: dict[str, Any] = {"article_id": article_id}
         if keep_below:
             where = {"$and": [where, {"chunk_no": {"$gte": keep_below}}]}

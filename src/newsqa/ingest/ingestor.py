@@ -4,9 +4,13 @@ Order of writes, which is what makes a killed ingest safe to re-run:
 1. chunks and vectors are upserted into Chroma under deterministic ids (``article::n``);
 2. stale chunks of the article (numbers past its new count, whether or not the catalog
    knew of them) are deleted;
-3. only then the article's catalog row (with its content hash) is committed.
+3. only then the article's catalog row (with its content hash) is committed, journalled for
+   the lexical index in the same transaction;
+4. the lexical index re-indexes the batch's journalled articles and commits (lexical.py).
 An article without a row is redone next time and overwrites the same chunk ids, so the index
-never holds duplicate chunks and never cites an article whose chunks are half written.
+never holds duplicate chunks and never cites an article whose chunks are half written; a
+journal entry left by a kill after step 3 is replayed by the next writer.  An article that
+becomes a copy of another loses its row first and its chunks second, as in a removal.
 
 Speed: decisions and chunking run on the calling thread while the previous batch is embedded
 and written on a background thread (pipeline.py), through its own catalog connection so each
@@ -23,6 +27,7 @@ from dataclasses import dataclass, field
 from newsqa.errors import LoadError, LoadSkip
 from newsqa.index.catalog import Catalog
 from newsqa.index.embedder import Embedder
+from newsqa.index.lexical import LexicalIndex
 from newsqa.index.store import ChunkStore
 from newsqa.ingest.chunker import Chunker
 from newsqa.ingest.neardup import NearDupIndex
@@ -81,7 +86,8 @@ class Ingestor:
     def __init__(self, catalog: Catalog, store: ChunkStore, chunker: Chunker,
                  embedder: Embedder, *, max_chars: int, batch_chunks: int = 512,
                  on_change: Callable[[], None] | None = None,
-                 neardup: NearDupIndex | None = None, pipelined: bool = True) -> None:
+                 neardup: NearDupIndex | None = None, pipelined: bool = True,
+                 lexical: LexicalIndex | None = None) -> None:
         self.catalog = catalog
         self.store = store
         self.chunker = chunker
@@ -91,6 +97,7 @@ class Ingestor:
         self.on_change = on_change
         self.neardup = neardup
         self.pipelined = pipelined
+        self.lexical = lexical
 
     def run(self, items: Iterable[Article | LoadError],
             progress: ProgressFn | None = None) -> IngestReport:
@@ -134,6 +141,8 @@ class Ingestor:
         try:
             self._decide(items, state, pending, run_texts, run_ids, flush, progress)
             flush(wait=True)
+            if self.lexical is not None:  # removals (an article become a copy) since
+                self.lexical.sync(self.catalog)
         finally:
             if writer:
                 writer.close()
@@ -234,7 +243,9 @@ class Ingestor:
                 report.updated += 1
             else:
                 report.added += 1
+        if self.lexical is not None:
+            self.lexical.sync(catalog)
 
     def _remove(self, article_id: str) -> None:
-        self.store.delete_article(article_id)
         self.catalog.delete(article_id)
+        self.store.delete_article(article_id)

@@ -15,6 +15,7 @@ from typing import Literal
 
 from newsqa.config import Settings
 from newsqa.index.catalog import Catalog
+from newsqa.index.chunk_filter import ChunkFilters
 from newsqa.index.embedder import Embedder
 from newsqa.index.lexical import LexicalIndex
 from newsqa.index.store import ChunkStore
@@ -92,13 +93,14 @@ class Retriever:
 
     def __init__(self, settings: Settings, store: ChunkStore, catalog: Catalog,
                  embedder: Embedder, lexical: LexicalIndex | None = None,
-                 reranker=None) -> None:
+                 reranker=None, chunk_filters: ChunkFilters | None = None) -> None:
         self.settings = settings
         self.store = store
         self.catalog = catalog
         self.embedder = embedder
         self.lexical = lexical
         self.reranker = reranker
+        self.chunk_filters = chunk_filters or ChunkFilters(catalog)
 
     def candidates(self, query: str, n: int, filters: Filters | None,
                    mode: Mode = "hybrid") -> list[Passage]:
@@ -107,7 +109,7 @@ class Retriever:
         dense: list[Passage] = []
         if mode in ("dense", "hybrid"):
             vector = self.embedder.embed_query(query)
-            allowed = self.lexical.chunk_filter(filters) if self.lexical is not None else None
+            allowed = self.chunk_filters(filters)
             dense = self._cataloged([passage_from_hit(*h) for h in
                                      self.store.query(vector, n, filters, allowed=allowed)])
         lex: list[tuple[str, float]] = []
