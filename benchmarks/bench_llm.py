@@ -1,7 +1,8 @@
 """Extractive vs a language model, side by side on the same dev questions, judged by score.py.
 
     PYTHONPATH=src:. python benchmarks/bench_llm.py --index DIR [--llm local] [--every 3] \
-        [--questions QUESTIONS.jsonl] [--scorer score.py] [--threads 2] [--replies FILE]
+        [--limit N] [--questions QUESTIONS.jsonl] [--scorer score.py] [--threads 2] \
+        [--replies FILE] [--out DIR]
 
 A fixed sample (every ``--every``-th question of the set, from the first) is answered twice,
 as ``newsqa eval`` answers (``run_eval``: the question's date is its as-of date): once
@@ -115,13 +116,14 @@ def main() -> None:
     ap.add_argument("--scorer", type=Path, default=SCORER)
     ap.add_argument("--llm", default="local")
     ap.add_argument("--every", type=int, default=3, help="sample every N-th question")
+    ap.add_argument("--limit", type=int, default=None, help="only the first N of the sample")
     ap.add_argument("--threads", type=int, default=None, help="llm_threads (default: cores)")
     ap.add_argument("--replies", type=Path, default=None,
                     help="record/replay file of model replies (default: a temporary file)")
     ap.add_argument("--out", type=Path, default=None, help="folder for the result files")
     args = ap.parse_args()
 
-    qs = load_questions(args.questions)[::args.every]
+    qs = load_questions(args.questions)[::args.every][:args.limit]
     out = args.out or Path(tempfile.mkdtemp(prefix="newsqa-bench-llm-"))
     out.mkdir(parents=True, exist_ok=True)
     scorer = load_scorer(args.scorer)
