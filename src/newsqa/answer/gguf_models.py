@@ -150,15 +150,3 @@ def resolve(spec: str | None, cache: Path) -> Path:
     raise NewsqaError(f"llm=local needs a GGUF model: {best.install} ({best.name}, 1.1 GB), "
                       f"{small.install} ({small.name}) or local:/path/model.gguf")
 
-
-if __name__ == "__main__":
-    import sys
-
-    # `python -m newsqa.answer.gguf_models NAME`: join and verify now (make local-model).
-    from newsqa.config import Settings
-
-    try:
-        print(resolve(sys.argv[1] if len(sys.argv) > 1 else None,
-                      Settings().llm_model_cache or default_cache()))
-    except NewsqaError as err:
-        sys.exit(f"error: {err}")
