@@ -263,7 +263,10 @@ def test_reply_parsing_renumbers_and_streams_whole_sentences():
     reply = ("- Gamma rose sharply [3]. [1]\n2. Beta fell [2, 9]. Nothing cited here. "
              "Gamma rose sharply [3][1].")
     shown: list[str] = []
-    asm = _Assembly(excerpts, lambda claim, cited: Verdict(True, 1.0, 1.0), shown.append)
+    def judge(claim: str, cited: Candidate) -> Verdict:  # every cited claim holds
+        return Verdict(claim.split()[0].lower() == cited.text, 1.0, 1.0)
+
+    asm = _Assembly(excerpts, judge, shown.append)
     for ch in reply:  # as a stream, one character at a time
         asm.feed(ch)
         assert all(s.endswith("]. ") for s in shown)  # whole sentences with their markers
@@ -272,3 +275,15 @@ def test_reply_parsing_renumbers_and_streams_whole_sentences():
     assert asm.numbers == {3: 1, 2: 2}
     assert "".join(shown) == "Gamma rose sharply [1]. Beta fell [2]. "
     assert len(asm.dropped) == 1 and "no citation" in asm.dropped[0]
+
+
+def test_a_sentence_without_its_marker_keeps_the_excerpt_that_supports_it():
+    from newsqa.answer.generative import _Assembly
+
+    engine = make_engine()
+    excerpts = [_candidate("Schools will reopen on Monday."),
+                _candidate("The flood killed at least 12 people, officials said.")]
+    asm = _Assembly(excerpts, engine.generator.judge("How many people died in the flood?"))
+    asm.finish("The flood killed at least 12 people. It killed 40 more.")
+    assert asm.kept == ["The flood killed at least 12 people [1]."] and asm.numbers == {2: 1}
+    assert len(asm.dropped) == 1 and "no excerpt supports it" in asm.dropped[0]

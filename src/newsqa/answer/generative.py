@@ -99,18 +99,23 @@ class _Assembly:
         claim = _BULLET.sub("", claim)
         if not any(ch.isalpha() for ch in claim):
             return
-        if not valid:
-            if _REFUSAL.search(claim):
-                self.refused = True
-            self.dropped.append(f"{claim!r}: " + ("no citation" if not cited else
-                                                  f"no excerpt {cited}"))
+        if _REFUSAL.search(claim) and not valid:
+            self.refused = True
+            self.dropped.append(f"{claim!r}: a refusal")
+            return
+        if cited and not valid:
+            self.dropped.append(f"{claim!r}: no excerpt {cited}")
             return
         # Each citation must hold on its own (one claim, one checkable quote), so the
-        # sentence keeps the single cited excerpt that supports it best.
-        verdict, n = max(((self.judge(claim, self.excerpts[n - 1]), n) for n in valid),
+        # sentence keeps the single cited excerpt that supports it best.  A small model
+        # sometimes forgets the marker: such a sentence may keep the excerpt that supports
+        # it, as judged by the same verifier.
+        candidates = valid or range(1, len(self.excerpts) + 1)
+        verdict, n = max(((self.judge(claim, self.excerpts[n - 1]), n) for n in candidates),
                          key=lambda vn: (vn[0].supported, vn[0].lexical, vn[0].cosine))
         if not verdict.supported:
-            self.dropped.append(f"{claim!r}: {verdict.reason}")
+            reason = verdict.reason if valid else "no citation, and no excerpt supports it"
+            self.dropped.append(f"{claim!r}: {reason}")
             return
         mark = f"[{self.numbers.setdefault(n, len(self.numbers) + 1)}]"
         m = _END.search(claim)

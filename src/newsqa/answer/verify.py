@@ -9,8 +9,9 @@ engine, so a sentence kept while streaming is never dropped afterwards and the r
    citation can never point at text that is not there or has changed since.
 2. *Support*: the claim (the answer's text before its ``[n]`` marker) says what the quote
    says, read with its article's title (who "he" is, what "the talks" were): no number,
-   name or negation the evidence lacks, and most of the claim's words in the evidence, or
-   enough of them and a meaning the embedder finds close (a paraphrase).
+   name or negation that the evidence (or, for a generated answer, the question) lacks,
+   and most of the claim's words in the evidence, or enough of them and a meaning the
+   embedder finds close (a paraphrase).
 3. *Relevance*, for generated answers: the claim with its evidence is about what was asked.
    "Nancy Pelosi [1]", copied from an excerpt, does not answer a question about Eurovision.
 
@@ -84,11 +85,13 @@ def check_claim(claim: str, quote: str, *, title: str = "", question: str | None
     verbatim = said in flat
     ev_words = content_words(evidence)
     if not verbatim:
-        digits = flat.replace(",", "")
+        # A claim may repeat what the question itself says ("…won the 2022 Finals").
+        given = f"{flat} {(question or '').lower()}"
+        digits = given.replace(",", "")
         for num in _NUMBER.findall(claim):
             if num.replace(",", "") not in digits:
                 return Verdict(False, 0.0, 0.0, f"number {num} is not in the excerpt")
-        ev_tokens = {t.lower().strip("'’-") for t in WORD.findall(evidence)}
+        ev_tokens = {t.lower().strip("'’-") for t in WORD.findall(given)}
         for name in _names(claim):
             if not any(related(name, t) for t in ev_tokens):
                 return Verdict(False, 0.0, 0.0, f"{name!r} is not in the excerpt")
