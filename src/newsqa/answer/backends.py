@@ -105,10 +105,12 @@ def _ollama(settings: Settings, model: str | None) -> Any:
 
 def _local(settings: Settings, model: str | None) -> Any:
     from newsqa.answer.gguf_models import default_cache, resolve
+    from newsqa.answer.gguf_runtime import check_gguf
     from newsqa.answer.llm import LocalChat
 
     spec = model or (str(settings.llm_model_path) if settings.llm_model_path else None)
     path = resolve(spec, settings.llm_model_cache or default_cache())
+    check_gguf(path)  # a wrong file is a setup error, not a reason to fall back per answer
     return LocalChat(model_path=str(path), n_threads=settings.llm_threads or cpu_count(),
                      max_tokens=settings.llm_max_tokens)
 

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from newsqa.errors import NewsqaError
+
 # Room for the prompt (rules, examples, excerpts: ~1,500 tokens at most) and the answer.
 N_CTX = 4096
 N_BATCH = 512
@@ -32,6 +34,17 @@ class Generation:
     total_s: float = 0.0
 
 
+def check_gguf(path: Path) -> None:
+    """Refuse a file that is not a GGUF model with a one-line error, before loading it
+    (llama.cpp would fail inside its parser); reads only the header."""
+    from cyllama.utils.validation import validate_gguf_file
+
+    try:
+        validate_gguf_file(str(path), kind="GGUF model")
+    except (OSError, ValueError) as err:
+        raise NewsqaError(f"{path}: not a usable GGUF model ({err})") from err
+
+
 class GGUFRuntime:
     """Chat completion with a GGUF model; see the module docstring for its lifecycle."""
 
@@ -46,14 +59,8 @@ class GGUFRuntime:
             disable_logging,
             ggml_backend_load_all,
         )
-        from cyllama.utils.validation import validate_gguf_file
 
-        try:
-            validate_gguf_file(str(path), kind="GGUF model")
-        except (OSError, ValueError) as err:
-            from newsqa.errors import NewsqaError
-
-            raise NewsqaError(f"{path}: not a usable GGUF model ({err})") from err
+        check_gguf(path)
         disable_logging()
         ggml_backend_load_all()
         self.model = LlamaModel(str(path), LlamaModelParams())
