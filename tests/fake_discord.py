@@ -92,6 +92,7 @@ class Interaction:
     original_pending: bool = False  # deferred and not yet edited: a follow-up edits it
     followups: list[dict[str, Any]] = field(default_factory=list)
     autocomplete: list[dict[str, Any]] | None = None
+    edits: list[tuple[float, dict[str, Any]]] = field(default_factory=list)  # (monotonic, body)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -451,6 +452,7 @@ class FakeDiscord:
         if isinstance(checked, web.Response):
             return checked
         rec, body = checked
+        rec.edits.append((time.monotonic(), body))
         mid = request.match_info["mid"]
         target = rec.original if mid == "@original" else next(
             (m for m in rec.followups if m["id"] == mid), None)

@@ -25,6 +25,7 @@ class Reply:
     delay: float = 0.0  # seconds before answering (a slow endpoint)
     status: int = 200
     malformed: bool = False  # a body that is not a valid completion
+    pace: float = 0.0  # seconds between streamed words (a model generating)
 
 
 def _chunk(model: str, delta: dict[str, Any], finish: str | None = None) -> bytes:
@@ -116,6 +117,7 @@ class FakeOpenAI:
                 for piece in re.findall(r"\S+\s*|\s+", reply.text):  # word by word
                     self.wfile.write(_chunk(model, {"content": piece}))
                     self.wfile.flush()
+                    time.sleep(reply.pace)
                 self.wfile.write(_chunk(model, {}, "stop"))
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()

@@ -591,3 +591,39 @@ def cli_main_status(argv: list[str]) -> int:
     with pytest.raises(SystemExit) as exc:
         cli_main(argv)
     return exc.value.code
+
+
+def test_ask_with_a_language_model_streams_only_checked_sentences(h: Harness, monkeypatch
+                                                                   ) -> None:
+    """The reply is edited as sentences pass the verifier, never faster than Discord allows,
+    and never shows the sentence the verifier drops; the final reply replaces the text."""
+    from newsqa.answer.backends import chat_model
+    from newsqa_bot.cogs.utils.interactions import EDIT_INTERVAL
+
+    from .archive_subset import CLAIM, CLAIM2, LEDE
+    from .fake_openai import FakeOpenAI, Reply
+
+    engine = h.bot.engine
+    with FakeOpenAI() as srv:
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
+        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+        engine.__dict__["llm"] = chat_model(Settings(llm="openai:fake", llm_retries=0,
+                                                     llm_timeout=10))
+        try:
+            ranked = engine.answerer.rank(LAVROV, engine.search(LAVROV))
+            n = next(i for i, c in enumerate(engine.generator.select(ranked), 1)
+                     if LEDE in c.text)
+            srv.replies = [Reply(f"{CLAIM} [{n}]. Putin met the Emir of Qatar in Moscow "
+                                 f"[{n}]. {CLAIM2} [{n}].", pace=0.06)]
+            rec = h.command("ask", question=LAVROV, user_id=1077)
+            h.wait(rec, lambda r: bool(r.original and r.original["embeds"]), 60)
+        finally:
+            engine.__dict__.pop("llm")
+            engine.__dict__.pop("generator")
+    partial = [body["content"] for _, body in rec.edits if body.get("content")]
+    assert partial and partial[0].startswith("Lavrov demanded") and partial[0].endswith("…")
+    assert not any("Emir" in p for p in partial)
+    times = [t for t, _ in rec.edits]
+    assert all(b - a >= EDIT_INTERVAL - 0.05 for a, b in zip(times, times[1:], strict=False))
+    assert rec.original["content"] == "" and "Emir" not in rec.original["embeds"][0][
+        "description"]

@@ -73,6 +73,11 @@ def clip_answer(text: str, limit: int) -> str:
     return clip(text, limit)
 
 
+def partial_answer(text: str) -> str:
+    """A generated answer while it streams: its checked sentences so far, then "…"."""
+    return clip_answer(escape_markdown(text.strip()), CONTENT - 2) + " " + ELLIPSIS
+
+
 def quote_block(text: str, limit: int) -> str:
     """Markdown block quote of (escaped) archive text, within ``limit`` characters."""
     body = escape_markdown(" ".join(text.split()))

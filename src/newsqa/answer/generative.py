@@ -3,12 +3,13 @@
 The model sees numbered excerpts — whole sentences of the retrieved passages, located by
 offsets in the catalog's article text — and must end every sentence with ``[n]``.  Its reply
 is parsed sentence by sentence; a sentence survives only if it cites an excerpt that exists
-and supports it on its own (:func:`check_claim`).  Survivors are renumbered, and each number
-becomes a :class:`Citation` of the excerpt's exact span, so quotes stay verbatim whatever the
-model writes.  When nothing survives, the user gets the extractive answer and a note saying
-so; when the model says the excerpts do not answer, the user gets an abstention, never the
-model's own knowledge.  Article text is data inside delimiters: an excerpt saying "ignore
-previous instructions" can at worst produce a sentence that fails the checks.
+and supports it on its own (``verify.check_claim``, which every answer passes again before it
+leaves the engine).  Survivors are renumbered, and each number becomes a :class:`Citation` of
+the excerpt's exact span, so quotes stay verbatim whatever the model writes.  When nothing
+survives, the user gets the extractive answer and a note saying so; when the model says the
+excerpts do not answer, the user gets an abstention, never the model's own knowledge.
+Article text is data inside delimiters: an excerpt saying "ignore previous instructions" can
+at worst produce a sentence that fails the checks.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-import numpy as np
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from newsqa.answer.extractive import (
     NO_ANSWER,
@@ -28,20 +28,16 @@ from newsqa.answer.extractive import (
 )
 from newsqa.answer.llm import LLMUnavailable, call_llm
 from newsqa.answer.markers import as_prose
-from newsqa.answer.prompts import ABSTAIN, ANSWER_SYSTEM
+from newsqa.answer.prompts import ABSTAIN, ANSWER_SYSTEM, EXAMPLES, answer_request, excerpt_block
+from newsqa.answer.verify import Verdict, check_claim
 from newsqa.config import Settings
 from newsqa.text.sentences import sentence_spans
-from newsqa.text.words import content_words, overlap, similar
+from newsqa.text.words import similar
 from newsqa.types import Answer, Passage
 
 MAX_EXCERPTS = 8
-# Lexical coverage of the claim's content words by its excerpt(s): enough on its own (a claim
-# that reuses the excerpt's words), or enough together with embedding similarity (a
-# paraphrase, whose words differ but whose meaning the embedder finds close).
-LEX_STRONG, LEX_MIN, COS_MIN = 0.75, 0.5, 0.5
 
 _MARK = re.compile(r"\[\s*(?:excerpt\s*)?(\d+(?:\s*[,;]\s*\d+)*)\s*\]", re.IGNORECASE)
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _END = re.compile(r"\s*([.!?…][\"'”’»)]*)\s*$")
 _REFUSAL = re.compile(
     r"^\W*(i'?m sorry|sorry|i cannot|i can't|i can not|i do not know|i don't know|"
@@ -54,39 +50,6 @@ _TAG = re.compile(r"</?\s*excerpts?\b", re.IGNORECASE)
 
 
 @dataclass
-class Verdict:
-    """Whether a claim is backed by its cited excerpts, with the evidence for the decision."""
-
-    supported: bool
-    lexical: float
-    cosine: float
-    reason: str = ""
-
-
-def check_claim(claim: str, evidence: list[str], embedder) -> Verdict:
-    """Does ``evidence`` (the cited excerpts, with their titles) support ``claim``?
-
-    Every number in the claim must appear in the evidence (models invent figures); then the
-    claim's content words must be covered, or mostly covered and close in meaning.  The
-    quality issue's verifier (verify.py) can replace this body without changing callers.
-    """
-    joined = " ".join(evidence)
-    for num in _NUMBER.findall(claim):
-        if num.replace(",", "") not in joined.replace(",", ""):
-            return Verdict(False, 0.0, 0.0, f"number {num} is not in the excerpt")
-    words = {w for w in content_words(claim) if not w.startswith("<")}
-    if not words:
-        return Verdict(False, 0.0, 0.0, "nothing to verify")
-    lex = overlap(content_words(claim), content_words(joined))
-    if lex >= LEX_STRONG:
-        return Verdict(True, lex, 1.0)
-    vecs = embedder.encode([claim, *evidence])
-    cos = float(np.max(vecs[1:] @ vecs[0]))
-    ok = lex >= LEX_MIN and cos >= COS_MIN
-    return Verdict(ok, lex, cos, "" if ok else f"weak support (words {lex:.2f}, cos {cos:.2f})")
-
-
-@dataclass
 class _Assembly:
     """The model's reply turned into verified, renumbered sentences while it streams.
 
@@ -95,7 +58,7 @@ class _Assembly:
     """
 
     excerpts: list[Candidate]
-    judge: Callable[[str, list[Candidate]], Verdict]  # claim, its cited excerpt(s)
+    judge: Callable[[str, Candidate], Verdict]  # claim, its cited excerpt
     on_text: Callable[[str], None] | None = None
     buf: str = ""
     pos: int = 0
@@ -136,18 +99,23 @@ class _Assembly:
         claim = _BULLET.sub("", claim)
         if not any(ch.isalpha() for ch in claim):
             return
-        if not valid:
-            if _REFUSAL.search(claim):
-                self.refused = True
-            self.dropped.append(f"{claim!r}: " + ("no citation" if not cited else
-                                                  f"no excerpt {cited}"))
+        if _REFUSAL.search(claim) and not valid:
+            self.refused = True
+            self.dropped.append(f"{claim!r}: a refusal")
+            return
+        if cited and not valid:
+            self.dropped.append(f"{claim!r}: no excerpt {cited}")
             return
         # Each citation must hold on its own (one claim, one checkable quote), so the
-        # sentence keeps the single cited excerpt that supports it best.
-        verdict, n = max(((self.judge(claim, [self.excerpts[n - 1]]), n) for n in valid),
+        # sentence keeps the single cited excerpt that supports it best.  A small model
+        # sometimes forgets the marker: such a sentence may keep the excerpt that supports
+        # it, as judged by the same verifier.
+        candidates = valid or range(1, len(self.excerpts) + 1)
+        verdict, n = max(((self.judge(claim, self.excerpts[n - 1]), n) for n in candidates),
                          key=lambda vn: (vn[0].supported, vn[0].lexical, vn[0].cosine))
         if not verdict.supported:
-            self.dropped.append(f"{claim!r}: {verdict.reason}")
+            reason = verdict.reason if valid else "no citation, and no excerpt supports it"
+            self.dropped.append(f"{claim!r}: {reason}")
             return
         mark = f"[{self.numbers.setdefault(n, len(self.numbers) + 1)}]"
         m = _END.search(claim)
@@ -189,26 +157,28 @@ class GenerativeAnswerer:
         return chosen
 
     def messages(self, question: str, excerpts: list[Candidate]) -> list[BaseMessage]:
-        """System rules, then the excerpts as delimited data, then the question.
+        """System rules, the worked examples, then the excerpts as delimited data and the
+        question (prompts.py).
 
         An excerpt's own "[2]" is shown as "(2)" (markers.py): copied into a reply it would
         otherwise read as a citation of excerpt 2."""
         def clean(s: str | None) -> str:
             return _TAG.sub("excerpt", (s or "").replace('"', "'"))
 
-        blocks = [
-            f'<excerpt n="{i}" source="{clean(c.passage.source)}" date="{c.passage.date or ""}"'
-            f' title="{clean(c.passage.title)}">\n{clean(as_prose(c.text))}\n</excerpt>'
-            for i, c in enumerate(excerpts, 1)
-        ]
-        rules = ANSWER_SYSTEM.format(sentences=self.extractive.max_sentences + 1)
-        user = ("Excerpts:\n" + "\n".join(blocks) + f"\n\nQuestion: {question}\n"
-                "Answer, ending every sentence with its excerpt number like [1]:")
-        return [SystemMessage(rules), HumanMessage(user)]
+        blocks = [excerpt_block(i, clean(c.passage.source), c.passage.date or "",
+                                clean(c.passage.title), clean(as_prose(c.text)))
+                  for i, c in enumerate(excerpts, 1)]
+        shown: list[BaseMessage] = [SystemMessage(ANSWER_SYSTEM)]
+        for asked, replied in EXAMPLES:
+            shown += [HumanMessage(asked), AIMessage(replied)]
+        return [*shown, HumanMessage(answer_request(blocks, question))]
 
-    def _judge(self, claim: str, cited: list[Candidate]) -> Verdict:
-        evidence = [f"{c.passage.title}. {c.text}" for c in cited]
-        return check_claim(claim, evidence, self.extractive.embedder)
+    def judge(self, question: str) -> Callable[[str, Candidate], Verdict]:
+        """The verifier (verify.py) as it will judge the final answer: claim, excerpt."""
+        def check(claim: str, c: Candidate) -> Verdict:
+            return check_claim(claim, c.text, title=c.passage.title, question=question,
+                               embedder=self.extractive.embedder)
+        return check
 
     def answer(self, question: str, passages: list[Passage], *, subject: str | None = None,
                years: Collection[str] = (),
@@ -219,7 +189,7 @@ class GenerativeAnswerer:
         if not self.extractive.supported(ranked):
             return Answer(question, NO_ANSWER, [], retrieved, abstained=True)
         excerpts = self.select(ranked)
-        asm = _Assembly(excerpts, self._judge, on_text)
+        asm = _Assembly(excerpts, self.judge(question), on_text)
         failure = None
         try:
             text = call_llm(self.model, self.messages(question, excerpts),
@@ -232,7 +202,7 @@ class GenerativeAnswerer:
         notes = [f"Removed {len(asm.dropped)} sentence(s) of the language model's answer "
                  f"that their citations do not support."] if asm.dropped else []
         if failure is not None and not asm.kept:
-            return self._fallback(question, passages, ranked,
+            return self._fallback(question, passages, ranked, *notes,
                                   f"{failure}; extractive answer shown.")
         if failure is not None:
             notes.append(f"The answer was cut off: {failure}.")
@@ -243,11 +213,11 @@ class GenerativeAnswerer:
         if asm.refused:
             return Answer(question, NO_ANSWER, [], retrieved, abstained=True,
                           notes=["The language model found no answer in the excerpts."])
-        return self._fallback(question, passages, ranked, "The language model's answer "
-                              "failed the citation checks; extractive answer shown.")
+        return self._fallback(question, passages, ranked, *notes, "The language model's "
+                              "answer failed the citation checks; extractive answer shown.")
 
     def _fallback(self, question: str, passages: list[Passage], ranked: list[Candidate],
-                  note: str) -> Answer:
+                  *notes: str) -> Answer:
         answer = self.extractive.compose(question, passages, ranked)
-        answer.notes.append(note)
+        answer.notes.extend(notes)
         return answer

@@ -1,4 +1,4 @@
-"""Calling a language model: retries, streaming, and the in-process llama.cpp chat model.
+"""Calling a language model: retries, streaming, and the in-process GGUF chat model.
 
 Which backends exist and how each is built is the registry in ``backends.py``.  Calls go
 through :func:`call_llm`, which owns timeouts' consequences: transient failures (connection
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -25,57 +26,48 @@ class LLMUnavailable(NewsqaError):
     """The model could not be reached or failed after retries; answer without it."""
 
 
-class LlamaCppChat(BaseChatModel):
-    """A llama-cpp-python model in-process, as a LangChain chat model (invoke and stream).
+class LocalChat(BaseChatModel):
+    """A GGUF model in-process (gguf_runtime.py), as a LangChain chat model (invoke, stream).
 
-    Small on purpose: ``langchain-community`` has a wrapper, but pulling that package for
-    forty lines is not worth it.  The model loads on first use and stays loaded.
+    Small on purpose: the runtime does the work; this only maps LangChain's messages and
+    streaming onto it.  The model loads on first use and stays loaded.
     """
 
     model_path: str
-    n_ctx: int = 4096
     n_threads: int = 2
     max_tokens: int = 300
-    temperature: float = 0.0
-    _llama: Any = PrivateAttr(default=None)
+    _runtime: Any = PrivateAttr(default=None)
 
     @property
     def _llm_type(self) -> str:
-        return "llama-cpp"
+        return "gguf-local"
 
-    def _client(self):
-        if self._llama is None:
-            from llama_cpp import Llama
+    @property
+    def runtime(self):  # -> GGUFRuntime
+        if self._runtime is None:
+            from newsqa.answer.gguf_runtime import GGUFRuntime
 
-            self._llama = Llama(model_path=self.model_path, n_ctx=self.n_ctx,
-                                n_threads=self.n_threads, verbose=False)
-        return self._llama
+            self._runtime = GGUFRuntime(Path(self.model_path), threads=self.n_threads)
+        return self._runtime
 
-    def _request(self, messages: list[BaseMessage], stop: list[str] | None) -> dict[str, Any]:
+    def _pieces(self, messages: list[BaseMessage], stop: list[str] | None) -> Iterator[str]:
         roles = {"system": "system", "human": "user", "ai": "assistant"}
-        return {
-            "messages": [{"role": roles.get(m.type, "user"), "content": m.text}
-                         for m in messages],
-            "max_tokens": self.max_tokens, "temperature": self.temperature, "stop": stop,
-        }
+        chat = [(roles.get(m.type, "user"), str(m.text)) for m in messages]
+        return self.runtime.stream(chat, max_tokens=self.max_tokens, stop=stop)
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None,
                   **kwargs: Any) -> ChatResult:
-        out = self._client().create_chat_completion(**self._request(messages, stop))
-        text = out["choices"][0]["message"]["content"] or ""
+        text = "".join(self._pieces(messages, stop))
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None,
                 **kwargs: Any) -> Iterator[ChatGenerationChunk]:
-        for part in self._client().create_chat_completion(**self._request(messages, stop),
-                                                          stream=True):
-            delta = part["choices"][0]["delta"].get("content") or ""
-            if delta:
-                if run_manager:
-                    run_manager.on_llm_new_token(delta)
-                yield ChatGenerationChunk(message=AIMessageChunk(content=delta))
+        for delta in self._pieces(messages, stop):
+            if run_manager:
+                run_manager.on_llm_new_token(delta)
+            yield ChatGenerationChunk(message=AIMessageChunk(content=delta))
 
 
 _TRANSIENT = {"APIConnectionError", "APITimeoutError", "TransportError", "TimeoutException",

@@ -8,9 +8,11 @@ the only one.  No reply ever pings anyone (``render.NO_MENTIONS``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from math import ceil
@@ -145,21 +147,88 @@ async def fair_use(bot: NewsqaBot, user_id: int) -> AsyncIterator[None]:
 
 
 # --- answers ---------------------------------------------------------------------------
+# Discord takes about five edits of one message per five seconds: a streamed answer is
+# edited at most once per EDIT_INTERVAL seconds, the final reply included.
+EDIT_INTERVAL = 1.2
+
+
+class LiveReply:
+    """Shows a generated answer's sentences in the reply as they arrive, by editing it.
+
+    The engine hands over only sentences that passed the verifier (``on_text``), from its
+    worker thread; edits are coalesced to one per :data:`EDIT_INTERVAL`.
+    """
+
+    def __init__(self, edit: Callable[[str], Awaitable[Any]]) -> None:
+        self.edit = edit
+        self.loop = asyncio.get_running_loop()
+        self.text = self.shown = ""
+        self.last = float("-inf")
+        self.wake = asyncio.Event()
+        self.closing = False
+        self.task: asyncio.Task | None = None
+
+    def feed(self, sentence: str) -> None:
+        """Called from the engine's thread with each checked sentence."""
+        self.loop.call_soon_threadsafe(self._add, sentence)
+
+    def _add(self, sentence: str) -> None:
+        self.text += sentence
+        self.wake.set()
+        if self.task is None:
+            self.task = asyncio.create_task(self._run())
+
+    async def _pause(self) -> None:
+        wait = self.last + EDIT_INTERVAL - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def _run(self) -> None:
+        while not self.closing:
+            await self.wake.wait()
+            self.wake.clear()
+            await self._pause()
+            if self.text != self.shown and not self.closing:
+                self.shown = self.text
+                try:
+                    await self.edit(render.partial_answer(self.text))
+                except discord.HTTPException:
+                    log.warning("could not edit a streaming reply", exc_info=True)
+                self.last = time.monotonic()
+
+    async def close(self) -> bool:
+        """Stop editing and wait until the final reply may be sent; whether any text was
+        shown (then the final reply must clear it)."""
+        self.closing = True
+        self.wake.set()
+        if self.task is not None:
+            await self.task
+        await self._pause()
+        return bool(self.shown)
+
+
 async def answer_question(bot: NewsqaBot, user_id: int, channel_id: int | None,
                           question: str, filters: Filters | None = None,
-                          as_of: date | None = None) -> dict[str, Any]:
+                          as_of: date | None = None,
+                          live: LiveReply | None = None) -> dict[str, Any]:
     """Ask within this user's conversation in this channel; the message to send back.
 
     /ask and the follow-up messages both answer here, so they share one memory and every
-    answer is stored (for its buttons) and shown the same way.
+    answer is stored (for its buttons) and shown the same way.  With ``live`` (and a
+    language model) the checked sentences are shown while the answer is generated.
     """
     key = conversation_key(channel_id, user_id)
-    answer = await bot.call(lambda: bot.engine.conversation(key).ask(
-        question, filters=filters, as_of=as_of))
+    on_text = live.feed if live is not None else None
+    try:
+        answer = await bot.call(lambda: bot.engine.conversation(key).ask(
+            question, filters=filters, as_of=as_of, on_text=on_text))
+    finally:
+        shown = live is not None and await live.close()
     answer_id = None
     if answer.citations and not answer.abstained:
         answer_id = await bot.call(bot.feedback.add_answer, answer, user_id)
-    return answer_message(bot, answer, answer_id, await bot.stats())
+    message = answer_message(bot, answer, answer_id, await bot.stats())
+    return {**message, "content": None} if shown else message
 
 
 def answer_message(bot: NewsqaBot, answer: Answer, answer_id: str | None,
