@@ -117,6 +117,24 @@ def print_stats(stats: dict[str, Any]) -> None:
             console.print(line(f"  {src['url']}  ", data(f"{new}{error}", "dim")))
 
 
+def print_health(report: dict[str, Any]) -> None:
+    """``doctor``'s counts per part, what it repaired, then the problems that remain."""
+    cat, vec, lex = report["catalog"], report["vector_store"], report["lexical"]
+    lexical = "none" if lex["chunks"] is None else f"{lex['chunks']:,} chunks"
+    lock = report["write_lock"]
+    for key, value in (
+            ("catalog", f"{cat['articles']:,} articles, {cat['chunks']:,} chunks"),
+            ("vector store", f"{vec['chunks']:,} chunks"),
+            ("lexical", f"{lexical}, {lex['pending']:,} pending changes"),
+            ("write lock", lock["state"] + (f" ({lock['holder']})" if lock["holder"] else ""))):
+        console.print(line(f"{key:<13} {value}"))
+    for done in report["repaired"]:
+        console.print(line("repaired      ", done))
+    for problem in report["problems"]:
+        console.print(line("problem       ", problem))
+    console.print(Text("healthy" if report["healthy"] else "problems found", "bold"))
+
+
 def print_ingest_report(report: IngestReport, stats: dict[str, Any]) -> None:
     """What an ingest did (stdout); the failures are listed on stderr by print_failures."""
     console.print(
