@@ -415,6 +415,10 @@ def doctor(
     else:
         print_health(report)
     if not report["healthy"]:
+        n = len(report["problems"])
+        sys.stderr.write(f"error: {n} problem{'s' if n > 1 else ''} "
+                         + ("remain after the repair\n" if repair else
+                            "found; 'newsqa doctor --repair' fixes them\n"))
         raise typer.Exit(1)
 
 
