@@ -18,6 +18,7 @@ import pytest
 
 from newsqa.config import Settings
 from newsqa.engine import Engine
+from newsqa.index.writelock import WriteLock
 from newsqa.types import Article
 
 from .test_orphans import SHORT, TAIL, long_text, write_chunks_only
@@ -134,6 +135,15 @@ def test_a_stale_write_lock_is_reported_and_cleared(tiny_engine: Engine):
     assert not report["healthy"]
     repaired = tiny_engine.doctor(repair=True)
     assert repaired["healthy"] and repaired["write_lock"]["state"] == "free"
+
+    writer = WriteLock(tiny_engine.index_dir)
+    assert writer.try_acquire()
+    try:  # a running writer is shown, not a problem
+        report = tiny_engine.doctor()
+        assert report["healthy"]
+        assert report["write_lock"] == {"state": "held", "holder": f"pid {os.getpid()}"}
+    finally:
+        writer.release()
 
 
 def newsqa(*args: str) -> subprocess.CompletedProcess:

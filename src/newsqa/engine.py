@@ -318,7 +318,7 @@ class Engine:
         catalog records but the store lacks are embedded again from the catalog's text, and
         the report is of a fresh check.  Nothing the catalog holds is ever deleted.
         """
-        from newsqa.index.health import check
+        from newsqa.index.health import check, counted
         from newsqa.index.writelock import WriteLock
 
         self._require_index()
@@ -331,9 +331,9 @@ class Engine:
             if health.lock == "stale":
                 done.append(f"cleared the write lock left by {health.lock_holder}")
             if not health.lexical_ok:
-                done.append(f"brought the lexical index in line with the catalog "
-                            f"({health.lexical_pending:,} journalled changes applied, "
-                            f"{self.lexical.count():,} chunks indexed)")
+                done.append("brought the lexical index in line with the catalog ("
+                            f"{counted(health.lexical_pending, 'journalled change')} applied, "
+                            f"{counted(self.lexical.count(), 'chunk')} indexed)")
             now = check(self.catalog, self.store.collection, self.lexical, lock)
             done += self._repair_store(now)
         final = check(self.catalog, self.store.collection, self.lexical, lock)
@@ -341,28 +341,29 @@ class Engine:
 
     def _repair_store(self, health) -> list[str]:  # health: Health
         """Under the write lock: delete orphan and extra chunks, re-embed missing ones."""
+        from newsqa.index.health import counted
         from newsqa.ingest.ingestor import embed_text
 
         done = []
         for aid in health.orphans:
             self.store.delete_article(aid)
         if health.orphans:
-            done.append(f"deleted {sum(health.orphans.values()):,} chunks of "
-                        f"{len(health.orphans):,} articles not in the catalog")
+            done.append(f"deleted {counted(sum(health.orphans.values()), 'chunk')} of "
+                        f"{counted(len(health.orphans), 'article')} not in the catalog")
         rows = {aid: n for aid, *_, n in self.catalog.filter_rows()}
         for aid in health.extra:
             self.store.delete_article(aid, keep_below=rows[aid])
         if health.extra:
-            done.append(f"deleted {sum(health.extra.values()):,} chunks past the end of "
-                        f"{len(health.extra):,} articles")
+            done.append(f"deleted {counted(sum(health.extra.values()), 'chunk')} past the "
+                        f"end of {counted(len(health.extra), 'article')}")
         if health.missing:
             store = self._checked_store()
             for aid in health.missing:
                 art, chunks = self.catalog.get(aid), self.catalog.chunks_of(aid)
                 vectors = self.embedder.encode([embed_text(art, c) for c in chunks])
                 store.upsert({aid: art}, chunks, vectors)
-            done.append(f"embedded {sum(health.missing.values()):,} missing chunks of "
-                        f"{len(health.missing):,} articles again")
+            done.append(f"embedded {counted(sum(health.missing.values()), 'missing chunk')} "
+                        f"of {counted(len(health.missing), 'article')} again")
         return done
 
     # --- questions ------------------------------------------------------------------

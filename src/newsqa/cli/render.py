@@ -119,15 +119,20 @@ def print_stats(stats: dict[str, Any]) -> None:
 
 def print_health(report: dict[str, Any]) -> None:
     """``doctor``'s counts per part, what it repaired, then the problems that remain."""
+    from newsqa.index.health import counted
+
     cat, vec, lex = report["catalog"], report["vector_store"], report["lexical"]
-    lexical = "none" if lex["chunks"] is None else f"{lex['chunks']:,} chunks"
+    lexical = "none" if lex["chunks"] is None else counted(lex["chunks"], "chunk")
     lock = report["write_lock"]
     for key, value in (
-            ("catalog", f"{cat['articles']:,} articles, {cat['chunks']:,} chunks"),
-            ("vector store", f"{vec['chunks']:,} chunks"),
-            ("lexical", f"{lexical}, {lex['pending']:,} pending changes"),
+            ("catalog", f"{counted(cat['articles'], 'article')}, "
+                        f"{counted(cat['chunks'], 'chunk')}"),
+            ("vector store", counted(vec["chunks"], "chunk")),
+            ("lexical", f"{lexical}, {counted(lex['pending'], 'pending change')}"),
             ("write lock", lock["state"] + (f" ({lock['holder']})" if lock["holder"] else ""))):
         console.print(line(f"{key:<13} {value}"))
+    if lock["state"] == "held":
+        console.print(line("note          ", "a write is in progress; counts may be mid-change"))
     for done in report["repaired"]:
         console.print(line("repaired      ", done))
     for problem in report["problems"]:

@@ -21,6 +21,11 @@ from newsqa.index.catalog import Catalog
 _PAGE = 5000
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 article``, ``2 articles``: the problems are read by people."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 @dataclass
 class Health:
     """What :func:`check` found; ``problems`` is empty when every part agrees.
@@ -53,22 +58,24 @@ class Health:
         """One line per disagreement, in words a user can act on."""
         out = []
         if self.orphans:
-            out.append(f"{sum(self.orphans.values()):,} chunks in the vector store belong to "
-                       f"{len(self.orphans):,} articles the catalog does not have")
+            out.append(f"{counted(sum(self.orphans.values()), 'chunk')} in the vector store "
+                       f"belong to {counted(len(self.orphans), 'article')} the catalog does "
+                       "not have")
         if self.extra:
-            out.append(f"{sum(self.extra.values()):,} chunks in the vector store lie past the "
-                       f"end of {len(self.extra):,} catalogued articles")
+            out.append(f"{counted(sum(self.extra.values()), 'chunk')} in the vector store lie "
+                       f"past the end of {counted(len(self.extra), 'catalogued article')}")
         if self.missing:
-            out.append(f"{sum(self.missing.values()):,} chunks of {len(self.missing):,} "
-                       "catalogued articles are missing from the vector store")
+            out.append(f"{counted(sum(self.missing.values()), 'chunk')} of "
+                       f"{counted(len(self.missing), 'catalogued article')} missing from the "
+                       "vector store")
         if self.lexical_docs is None:
             out.append("there is no usable lexical index")
         elif self.lexical_docs != self.chunks:
             out.append(f"the lexical index holds {self.lexical_docs:,} chunks but the catalog "
                        f"{self.chunks:,}")
         if self.lexical_pending:
-            out.append(f"{self.lexical_pending:,} journalled article changes are not yet in "
-                       "the lexical index")
+            out.append(f"{counted(self.lexical_pending, 'journalled article change')} not yet "
+                       "in the lexical index")
         if self.lock == "stale":
             out.append(f"the write lock names {self.lock_holder}, which is no longer running "
                        "(a write was interrupted)")
@@ -111,7 +118,8 @@ def check(catalog: Catalog, collection, lexical, lock) -> Health:
     ids = store_chunk_ids(collection)
     for cid in ids:
         aid, _, no = cid.rpartition("::")
-        stored[aid].add(int(no))
+        if no.isdigit():  # a row another program wrote under its own id is not newsqa's
+            stored[aid].add(int(no))
     orphans = {aid: len(nos) for aid, nos in stored.items() if aid not in rows}
     extra = {aid: n_extra for aid, nos in stored.items() if aid in rows
              if (n_extra := sum(no >= rows[aid] for no in nos))}
