@@ -405,7 +405,8 @@ def doctor(
 ) -> None:
     """Check that the catalog, vector store and lexical index agree; --repair fixes them.
 
-    Exit status: 0 healthy (or everything repaired); 1 problems remain.
+    Exit status: 0 healthy (or everything repaired); 1 problems found and not
+    repaired; 2 no index there.
     """
     from newsqa.cli.render import print_health
 
