@@ -52,7 +52,7 @@ def test_lexical_index_takes_only_the_changed_articles(tiny_engine: Engine) -> N
         assert tiny_engine.lexical.sync() == len(chunks) == 1
         assert tiny_engine.lexical.sync() == 0
     assert lexical_ids(tiny_engine, "marmalade flotilla") == ["a3"]
-    assert tiny_engine.lexical._count() == tiny_engine.catalog.total_chunks() == 3
+    assert tiny_engine.lexical.count() == tiny_engine.catalog.total_chunks() == 3
 
 
 def test_a_kill_after_the_catalog_row_is_replayed_by_the_next_reader(tiny_engine) -> None:

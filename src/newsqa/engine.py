@@ -307,6 +307,65 @@ class Engine:
                     progress(n)
         return result
 
+    def doctor(self, repair: bool = False,
+               on_wait: Callable[[str], None] | None = None) -> dict[str, Any]:
+        """Whether the catalog, the vector store and the lexical index agree (index/health.py),
+        as ``Health.as_dict()`` plus ``repaired``: what was done, one line per repair.
+
+        Read-only unless ``repair``: then, under the write lock (``on_wait`` as in
+        :meth:`writing`), the lexical index catches up with the catalog (taking the lock
+        does that), chunks without a catalog row or past its count are deleted, chunks the
+        catalog records but the store lacks are embedded again from the catalog's text, and
+        the report is of a fresh check.  Nothing the catalog holds is ever deleted.
+        """
+        from newsqa.index.health import check, counted
+        from newsqa.index.writelock import WriteLock
+
+        self._require_index()
+        lock = WriteLock(self.index_dir)
+        health = check(self.catalog, self.store.collection, self.lexical, lock)
+        done: list[str] = []
+        if not repair or not health.problems:
+            return {**health.as_dict(), "repaired": done}
+        with self.writing(on_wait):
+            if health.lock == "stale":
+                done.append(f"cleared the write lock left by {health.lock_holder}")
+            if not health.lexical_ok:
+                done.append("brought the lexical index in line with the catalog ("
+                            f"{counted(health.lexical_pending, 'journalled change')} applied, "
+                            f"{counted(self.lexical.count(), 'chunk')} indexed)")
+            now = check(self.catalog, self.store.collection, self.lexical, lock)
+            done += self._repair_store(now)
+        final = check(self.catalog, self.store.collection, self.lexical, lock)
+        return {**final.as_dict(), "repaired": done}
+
+    def _repair_store(self, health) -> list[str]:  # health: Health
+        """Under the write lock: delete orphan and extra chunks, re-embed missing ones."""
+        from newsqa.index.health import counted
+        from newsqa.ingest.ingestor import embed_text
+
+        done = []
+        for aid in health.orphans:
+            self.store.delete_article(aid)
+        if health.orphans:
+            done.append(f"deleted {counted(sum(health.orphans.values()), 'chunk')} of "
+                        f"{counted(len(health.orphans), 'article')} not in the catalog")
+        rows = {aid: n for aid, *_, n in self.catalog.filter_rows()}
+        for aid in health.extra:
+            self.store.delete_article(aid, keep_below=rows[aid])
+        if health.extra:
+            done.append(f"deleted {counted(sum(health.extra.values()), 'chunk')} past the "
+                        f"end of {counted(len(health.extra), 'article')}")
+        if health.missing:
+            store = self._checked_store()
+            for aid in health.missing:
+                art, chunks = self.catalog.get(aid), self.catalog.chunks_of(aid)
+                vectors = self.embedder.encode([embed_text(art, c) for c in chunks])
+                store.upsert({aid: art}, chunks, vectors)
+            done.append(f"embedded {counted(sum(health.missing.values()), 'missing chunk')} "
+                        f"of {counted(len(health.missing), 'article')} again")
+        return done
+
     # --- questions ------------------------------------------------------------------
     def resolve_sources(self, names: Iterable[str] | None) -> list[str] | None:
         """Match user-typed outlet names ("rt", "kremlin") to stored sources.

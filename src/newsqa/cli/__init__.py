@@ -397,6 +397,33 @@ def stats(index: IndexOpt = None, as_json: JsonOpt = False) -> None:
 
 
 @app.command(cls=Command)
+def doctor(
+    index: IndexOpt = None,
+    repair: Annotated[bool, typer.Option(
+        "--repair", help="Fix what the check finds (takes the write lock).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check that the catalog, vector store and lexical index agree; --repair fixes them.
+
+    Exit status: 0 healthy (or everything repaired); 1 problems found and not
+    repaired; 2 no index there.
+    """
+    from newsqa.cli.render import print_health
+
+    report = make_engine(index).doctor(repair=repair, on_wait=say_waiting)
+    if as_json:
+        emit_json(report)
+    else:
+        print_health(report)
+    if not report["healthy"]:
+        n = len(report["problems"])
+        sys.stderr.write(f"error: {n} problem{'s' if n > 1 else ''} "
+                         + ("remain after the repair\n" if repair else
+                            "found; 'newsqa doctor --repair' fixes them\n"))
+        raise typer.Exit(1)
+
+
+@app.command(cls=Command)
 def remove(
     article_ids: Annotated[list[str], typer.Argument(
         metavar="ID", help="Article ids to delete (as in answers' sources).")],

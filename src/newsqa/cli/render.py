@@ -117,6 +117,29 @@ def print_stats(stats: dict[str, Any]) -> None:
             console.print(line(f"  {src['url']}  ", data(f"{new}{error}", "dim")))
 
 
+def print_health(report: dict[str, Any]) -> None:
+    """``doctor``'s counts per part, what it repaired, then the problems that remain."""
+    from newsqa.index.health import counted
+
+    cat, vec, lex = report["catalog"], report["vector_store"], report["lexical"]
+    lexical = "none" if lex["chunks"] is None else counted(lex["chunks"], "chunk")
+    lock = report["write_lock"]
+    for key, value in (
+            ("catalog", f"{counted(cat['articles'], 'article')}, "
+                        f"{counted(cat['chunks'], 'chunk')}"),
+            ("vector store", counted(vec["chunks"], "chunk")),
+            ("lexical", f"{lexical}, {counted(lex['pending'], 'pending change')}"),
+            ("write lock", lock["state"] + (f" ({lock['holder']})" if lock["holder"] else ""))):
+        console.print(line(f"{key:<13} {value}"))
+    if lock["state"] == "held":
+        console.print(line("note          ", "a write is in progress; counts may be mid-change"))
+    for done in report["repaired"]:
+        console.print(line("repaired      ", done))
+    for problem in report["problems"]:
+        console.print(line("problem       ", problem))
+    console.print(Text("healthy" if report["healthy"] else "problems found", "bold"))
+
+
 def print_ingest_report(report: IngestReport, stats: dict[str, Any]) -> None:
     """What an ingest did (stdout); the failures are listed on stderr by print_failures."""
     console.print(

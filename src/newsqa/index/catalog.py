@@ -164,6 +164,16 @@ class Catalog:
                 out[f"{aid}::{no}"] = (row[0], row[1])
         return out
 
+    def chunks_of(self, article_id: str) -> list[Chunk]:
+        """The chunks recorded for an article, texts cut from its stored text."""
+        art = self.get(article_id)
+        if art is None:
+            return []
+        rows = self.db.execute(
+            'SELECT chunk_no, start, "end" FROM chunks WHERE article_id=? ORDER BY chunk_no',
+            (article_id,)).fetchall()
+        return [Chunk(article_id, no, lo, hi, art.text[lo:hi]) for no, lo, hi in rows]
+
     def lexical_docs(self, article_ids: Iterable[str] | None = None
                      ) -> Iterator[tuple[str, str, str, int, int, str, str]]:
         """``(chunk_id, article_id, title + text, date_start, date_end, source, lang)`` per

@@ -145,13 +145,14 @@ class LexicalIndex:
             self.rebuild(catalog)
             return
         self.sync(catalog)
-        have, want = self._count(), catalog.total_chunks()
+        have, want = self.count(), catalog.total_chunks()
         if have != want:
             self.notify(f"the lexical index holds {have:,} chunks but the catalog {want:,};"
                         " rebuilding it from the catalog")
             self.rebuild(catalog)
 
-    def _count(self) -> int:
+    def count(self) -> int:
+        """Documents (chunks) in the index as of its latest commit."""
         index = _open(self.dir)
         index.reload()
         return index.searcher().num_docs

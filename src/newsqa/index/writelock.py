@@ -56,6 +56,26 @@ class WriteLock:
         self._fh = fh
         return True
 
+    def state(self) -> tuple[str, str]:
+        """``(state, holder)`` without taking the lock: ``free``, ``held`` (a writer is at
+        work) or ``stale`` (the file still names a writer that died before releasing it).
+
+        Probes with a shared lock held for an instant, so a writer starting at that moment
+        waits one retry.
+        """
+        path = self.index_dir / FILENAME
+        if not path.exists():
+            return "free", ""
+        with open(path) as fh:
+            text = fh.read().strip()
+            holder = f"pid {text}" if text.isdigit() else "another process"
+            try:
+                fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return "held", holder
+            fcntl.flock(fh, fcntl.LOCK_UN)
+        return ("stale", holder) if text else ("free", "")
+
     def acquire(self, timeout: float, on_wait: Callable[[str], None] | None = None) -> None:
         """Wait up to ``timeout`` seconds for the lock; ``on_wait`` hears once that we wait."""
         deadline = time.monotonic() + timeout
