@@ -85,11 +85,21 @@ def test_inflections_match_but_longer_words_that_share_a_prefix_do_not() -> None
     ("When will NASA next attempt to launch Artemis I?", "when"),
     ("Liz Truss became prime minister of which country this week?", "where"),
     ("Who replaced the governor of Puerto Rico?", "who"),
-    ("What did Lavrov demand?", None),
+    ("What did Lavrov demand?", "demand"),
+    ("What are the protesters demanding?", "demand"),
+    ("What did Putin say about missile defence?", None),
 ])
 def test_the_kind_of_answer_is_read_from_the_asking_clause(question: str, kind) -> None:
     assert answer_kind(question) == kind
     assert asked_clause(question).endswith("?")
+
+
+def test_a_demand_is_answered_by_the_sentence_that_demands() -> None:
+    from newsqa.answer.extractive import answer_type_bonus
+
+    asked = "What did Lavrov demand?"
+    assert answer_type_bonus(asked, "“We call on our international partners…,” he said.") > 0
+    assert answer_type_bonus(asked, "Lavrov laid out the Russian position.") == 0
 
 
 def test_a_new_name_counts_only_inside_the_sentence_and_not_from_the_question() -> None:

@@ -163,6 +163,14 @@ _ANSWER_TYPES = {
               re.compile(r"\b(?:in|at|near|outside|from|inside|to)\s+(?:the\s+)?[A-Z][\w-]+")),
     "who": (re.compile(r"\b(?:who|whom|whose)\b", re.I),
             re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+")),
+    # "What did Lavrov demand?" is answered by the sentence that demands ("We call on…"),
+    # not by one that merely names him beside the topic.
+    "demand": (re.compile(r"\bwhat\s+(?:did|does|do|has|have|is|are|was|were)\b[^?]*?\b"
+                          r"(?:demand|call(?:ing)?\s+for|urg\w*|insist\w*|ask\w*\s+for|want)",
+                          re.I),
+               re.compile(r"\b(?:demand\w*|call(?:s|ed|ing)?\s+(?:on|for|upon)|urg(?:e|es|ed|ing)"
+                          r"|insist\w*|must|should|requir\w+|ask\w*\s+(?:for|to|them|that))\b",
+                          re.I)),
 }
 ANSWER_TYPE_BONUS = 0.06
 _ASKED = re.compile(r"[^.!?]*\?")
@@ -206,7 +214,8 @@ def other_time(years: Collection[str], sentence: str) -> bool:
 
 
 def answer_kind(question: str) -> str | None:
-    """What the question asks for: ``number``, ``when``, ``where``, ``who`` or None."""
+    """What the question asks for: ``number``, ``when``, ``where``, ``who``, ``demand`` or
+    None."""
     clause = asked_clause(question)
     return next((kind for kind, (asks, _) in _ANSWER_TYPES.items() if asks.search(clause)),
                 None)
