@@ -352,10 +352,11 @@ class ExtractiveAnswerer:
             vecs = self.vectors.encode([f"{cands[i].passage.title}: {cands[i].text}"
                                         for i in encode])
             sims[encode] = vecs @ q_vec
-        for c, words, sim, base, pri in zip(cands, sent_words, sims, cheap, prior, strict=True):
+        for c, words, sim, base, pri, own_in in zip(cands, sent_words, sims, cheap, prior,
+                                                    own_share, strict=True):
             c.support = float((1 - LEXICAL_WEIGHT) * sim + base)
             off_subject = bool(terms) and focus_coverage(terms, f"{c.context} {c.text}") == 0
-            off_own = bool(own) and overlap(own, words) == 0
+            off_own = bool(own) and own_in == 0
             c.score = (c.support * pri + answer_type_bonus(question, c.text)
                        + (NEW_NAME_BONUS * names_new(q_words, c.text) if wants_name else 0.0)
                        - RESTATE_PENALTY * restates(q_words, words, c.text)
