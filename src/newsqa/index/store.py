@@ -4,7 +4,7 @@ Chroma's own client is used, not LangChain's ``Chroma`` wrapper: every read and 
 goes to the collection directly (the wrapper's search would re-embed the query, which the
 retriever has already embedded), and importing the wrapper pulls in LangChain's retriever and
 tracing stack, a third of ``newsqa ask``'s start-up.  LangChain stays where it does work:
-the embedder is a LangChain ``Embeddings``, the chunker LangChain's splitter, and the
+the embedder has LangChain's ``Embeddings`` interface, the chunker LangChain's splitter, and the
 language models LangChain chat models.
 
 Local by default (``PersistentClient`` in ``INDEX/chroma``); a Chroma server when
