@@ -77,6 +77,14 @@ def limit_problems(payload: dict[str, Any]) -> list[str]:
     return problems
 
 
+def apply_edit(message: dict[str, Any], body: dict[str, Any]) -> None:
+    """An edit as Discord applies it: the fields sent replace the message's, null clears."""
+    for key in ("content", "embeds", "components", "allowed_mentions"):
+        if key in body:
+            message[key] = body[key] if body[key] is not None else (
+                "" if key == "content" else [])
+
+
 @dataclass
 class Interaction:
     """One interaction sent to the bot and everything the bot did with it."""
@@ -118,6 +126,9 @@ class FakeDiscord:
         self.interactions: dict[str, Interaction] = {}
         self.command_syncs: list[tuple[str, list[dict[str, Any]]]] = []
         self.channel_messages: list[dict[str, Any]] = []
+        # Every body the bot wrote to a channel message, by message id: the send, then each
+        # edit, with its time.monotonic().
+        self.channel_writes: dict[str, list[tuple[float, dict[str, Any]]]] = {}
         self.payloads: list[dict[str, Any]] = []  # every message body the bot sent
         self.violations: list[str] = []
         self.files: dict[str, bytes] = {}
@@ -155,6 +166,7 @@ class FakeDiscord:
         r.add_patch(api + "/webhooks/{app}/{token}/messages/{mid}", self.edit_message)
         r.add_delete(api + "/webhooks/{app}/{token}/messages/{mid}", self.delete_message)
         r.add_post(api + "/channels/{cid}/messages", self.channel_message)
+        r.add_patch(api + "/channels/{cid}/messages/{mid}", self.edit_channel_message)
         r.add_post(api + "/channels/{cid}/typing", self.typing)
         r.add_get("/files/{name}", self.get_file)
         self._runner = web.AppRunner(app)
@@ -458,10 +470,7 @@ class FakeDiscord:
             (m for m in rec.followups if m["id"] == mid), None)
         if target is None:
             return error(404, 10008, "Unknown Message")
-        for key in ("content", "embeds", "components", "allowed_mentions"):
-            if key in body:
-                target[key] = body[key] if body[key] is not None else (
-                    "" if key == "content" else [])
+        apply_edit(target, body)
         if target is rec.original:
             rec.original_pending = False
         rec.changed.set()
@@ -484,7 +493,21 @@ class FakeDiscord:
         msg["type"] = 19 if body.get("message_reference") else 0
         msg["message_reference"] = body.get("message_reference")
         self.channel_messages.append(msg)
+        self.channel_writes[msg["id"]] = [(time.monotonic(), body)]
         return json_response(msg)
+
+    async def edit_channel_message(self, request: web.Request) -> web.Response:
+        body = await self._body(request)
+        if (bad := self._check(body, "channel message edit")) is not None:
+            return bad
+        mid = request.match_info["mid"]
+        target = next((m for m in self.channel_messages if m["id"] == mid
+                       and m["channel_id"] == request.match_info["cid"]), None)
+        if target is None:
+            return error(404, 10008, "Unknown Message")
+        self.channel_writes[mid].append((time.monotonic(), body))
+        apply_edit(target, body)
+        return json_response(target)
 
     async def typing(self, request: web.Request) -> web.Response:
         return web.Response(status=204)

@@ -15,7 +15,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ import discord
 import pytest
 import yarl
 
+from newsqa.answer.backends import chat_model
 from newsqa.cli import main as cli_main
 from newsqa.config import Settings
 from newsqa.engine import Engine
@@ -30,12 +31,15 @@ from newsqa.ingest.sources import read_sources
 from newsqa.types import Citation, sha
 from newsqa_bot.app import main as bot_main
 from newsqa_bot.bot import NewsqaBot
+from newsqa_bot.cogs.utils.interactions import EDIT_INTERVAL, answer_message
 from newsqa_bot.config import BotConfig
 from newsqa_bot.feedback import export_jsonl
 from newsqa_bot.limits import RateLimiter, Slots
 
+from .archive_subset import CLAIM, CLAIM2, LEDE
 from .conftest import RT_ID, jsonl_records, write_slice
 from .fake_discord import MANAGE_GUILD, FakeDiscord
+from .fake_openai import FakeOpenAI, Reply
 from .feed_server import RECORDS, FeedHandler, feed_server, rss, serve_stories
 
 LAVROV = "What did Lavrov demand?"
@@ -131,8 +135,9 @@ def h(bot_index: Path) -> Harness:
     assert not fake.violations  # no test made the bot break a Discord rule
     acks = sorted(r.ack_latency for r in fake.interactions.values() if r.acked_at
                   and r.payload["type"] in (2, 3))
-    print(f"\n{len(acks)} acks: median {acks[len(acks) // 2] * 1000:.0f} ms, "
-          f"max {acks[-1] * 1000:.0f} ms")
+    if acks:  # none when only message tests ran
+        print(f"\n{len(acks)} acks: median {acks[len(acks) // 2] * 1000:.0f} ms, "
+              f"max {acks[-1] * 1000:.0f} ms")
     lt.run(bot.close())
     lt.run(fake.stop())
     lt.stop()
@@ -593,16 +598,17 @@ def cli_main_status(argv: list[str]) -> int:
     return exc.value.code
 
 
-def test_ask_with_a_language_model_streams_only_checked_sentences(h: Harness, monkeypatch
-                                                                   ) -> None:
-    """The reply is edited as sentences pass the verifier, never faster than Discord allows,
-    and never shows the sentence the verifier drops; the final reply replaces the text."""
-    from newsqa.answer.backends import chat_model
-    from newsqa_bot.cogs.utils.interactions import EDIT_INTERVAL
+# What a language model streams for LAVROV, ``n`` being the number the prompt gives the RT
+# lede: supported sentences around one its excerpt does not support (the verifier drops it).
+UNSUPPORTED = "Putin met the Emir of Qatar in Moscow"
+CLAIM3 = "Lavrov said Western failure to do so would make them accomplices of terrorists"
 
-    from .archive_subset import CLAIM, CLAIM2, LEDE
-    from .fake_openai import FakeOpenAI, Reply
 
+@contextlib.contextmanager
+def generating(h: Harness, monkeypatch: pytest.MonkeyPatch, sentences: list[str],
+               pace: float) -> Iterator[None]:
+    """The bot's engine answers with a language model: the fake OpenAI server streams
+    ``sentences``, each citing the RT lede's excerpt, one word per ``pace`` seconds."""
     engine = h.bot.engine
     with FakeOpenAI() as srv:
         monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
@@ -613,17 +619,65 @@ def test_ask_with_a_language_model_streams_only_checked_sentences(h: Harness, mo
             ranked = engine.answerer.rank(LAVROV, engine.search(LAVROV))
             n = next(i for i, c in enumerate(engine.generator.select(ranked), 1)
                      if LEDE in c.text)
-            srv.replies = [Reply(f"{CLAIM} [{n}]. Putin met the Emir of Qatar in Moscow "
-                                 f"[{n}]. {CLAIM2} [{n}].", pace=0.06)]
-            rec = h.command("ask", question=LAVROV, user_id=1077)
-            h.wait(rec, lambda r: bool(r.original and r.original["embeds"]), 60)
+            srv.replies = [Reply(" ".join(f"{s} [{n}]." for s in sentences), pace=pace)]
+            yield
         finally:
             engine.__dict__.pop("llm")
             engine.__dict__.pop("generator")
+
+
+def paced(times: list[float]) -> bool:
+    """No two writes to one message closer than the bot's edit interval."""
+    return all(b - a >= EDIT_INTERVAL - 0.05 for a, b in zip(times, times[1:], strict=False))
+
+
+def test_ask_with_a_language_model_streams_only_checked_sentences(h: Harness, monkeypatch
+                                                                   ) -> None:
+    """The reply is edited as sentences pass the verifier, never faster than Discord allows,
+    and never shows the sentence the verifier drops; the final reply replaces the text."""
+    with generating(h, monkeypatch, [CLAIM, UNSUPPORTED, CLAIM2], pace=0.06):
+        rec = h.command("ask", question=LAVROV, user_id=1077)
+        h.wait(rec, lambda r: bool(r.original and r.original["embeds"]), 60)
     partial = [body["content"] for _, body in rec.edits if body.get("content")]
     assert partial and partial[0].startswith("Lavrov demanded") and partial[0].endswith("…")
     assert not any("Emir" in p for p in partial)
-    times = [t for t, _ in rec.edits]
-    assert all(b - a >= EDIT_INTERVAL - 0.05 for a, b in zip(times, times[1:], strict=False))
+    assert paced([t for t, _ in rec.edits])
     assert rec.original["content"] == "" and "Emir" not in rec.original["embeds"][0][
         "description"]
+
+
+def test_mention_reply_streams_like_ask(h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mention's reply is sent with the first checked sentence and edited as more pass,
+    paced like /ask; it never shows a sentence the answer does not keep, and its last edit
+    is exactly the reply an answer that was not streamed gets (embed, citations, buttons)."""
+    fake = h.fake
+    before = len(fake.channel_messages)
+    mention = fake.user_message(f"<@{fake.app_id}> {LAVROV}", user_id=1078, mention_bot=True)
+    with generating(h, monkeypatch, [CLAIM, UNSUPPORTED, CLAIM2, CLAIM3], pace=0.1):
+        h.run(fake.dispatch("MESSAGE_CREATE", mention))
+        deadline = time.monotonic() + 60
+        while not (len(fake.channel_messages) > before and fake.channel_messages[-1]["embeds"]
+                   ) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    reply = fake.channel_messages[-1]
+    assert str(reply["message_reference"]["message_id"]) == mention["id"]
+    writes = fake.channel_writes[reply["id"]]  # the send, then every edit
+    assert len(writes) >= 3 and paced([t for t, _ in writes])
+    final = reply["embeds"][0]["description"]
+    for _, body in writes[:-1]:  # streamed: checked sentences the final answer begins with
+        shown = body["content"]
+        assert shown.endswith(" …") and final.startswith(shown.removesuffix(" …"))
+        assert not body.get("embeds") and "Emir" not in shown
+    assert writes[-2][1]["content"] != writes[0][1]["content"]  # a sentence was added
+    assert "Emir" not in final and CLAIM3 in final
+
+    async def unstreamed() -> dict[str, Any]:
+        aid = reply["components"][0]["components"][0]["custom_id"].split(":")[2]
+        answer = await h.bot.call(h.bot.feedback.answer, aid)
+        message = answer_message(h.bot, answer, aid, await h.bot.stats())
+        return {"content": "", "embeds": [message["embed"].to_dict()],
+                "components": message["view"].to_components()}
+
+    expected = json.loads(json.dumps(h.run(unstreamed())))
+    assert {k: reply[k] for k in expected} == expected
+    assert writes[-1][1]["content"] is None  # the final edit clears the streamed text

@@ -22,7 +22,6 @@ from newsqa.types import Filters
 
 from .. import render
 from .utils.interactions import (
-    LiveReply,
     answer_question,
     conversation_key,
     defer,
@@ -133,13 +132,10 @@ class Questions(commands.Cog):
         async with guard(interaction), fair_use(self.bot, interaction.user.id):
             await defer(interaction, ephemeral=private)
             filters = await self.filters(since, until, source)
-            live = None
-            if self.bot.engine.llm is not None:  # a generated answer streams its sentences
-                live = LiveReply(lambda text: interaction.edit_original_response(
+            message = await answer_question(
+                self.bot, interaction.user.id, interaction.channel_id, question, filters,
+                as_of, show=lambda text: interaction.edit_original_response(
                     content=text, allowed_mentions=render.NO_MENTIONS))
-            message = await answer_question(self.bot, interaction.user.id,
-                                            interaction.channel_id, question, filters, as_of,
-                                            live)
             await finish(interaction, **message)
 
     @app_commands.command(name="search",

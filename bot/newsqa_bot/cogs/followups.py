@@ -5,6 +5,8 @@ same conversation as ``/ask`` in that channel, so "and what did he say about civ
 "what happened next?" or "who else reported it?" continue the story.  Reading messages
 needs the privileged message content intent (``NEWSQA_DISCORD_MESSAGE_CONTENT=1`` and the
 switch in the Developer Portal); without it only the button and slash commands are used.
+The reply streams a generated answer as ``/ask`` does (``answer_question``), sent with the
+first checked sentence and then edited (:class:`MessageReply`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from discord.ext import commands
 from newsqa.errors import NewsqaError
 
 from .. import render
-from .utils.interactions import answer_question, explain, fair_use, guard, stored_answer
+from .utils.interactions import (
+    MessageReply,
+    answer_question,
+    explain,
+    fair_use,
+    guard,
+    stored_answer,
+)
 
 if TYPE_CHECKING:
     from ..bot import NewsqaBot
@@ -94,13 +103,16 @@ class FollowUps(commands.Cog):
         question = question_of(me, message.content)
         if not question:
             return
+        reply = MessageReply(message)
         try:
             async with fair_use(self.bot, message.author.id), message.channel.typing():
-                reply = await answer_question(self.bot, message.author.id, message.channel.id,
-                                              question)
+                final = await answer_question(self.bot, message.author.id, message.channel.id,
+                                              question,
+                                              show=lambda text: reply.show(content=text))
         except Exception as err:  # noqa: BLE001 - every failure is answered with a reply
-            reply = {"content": render.text(explain(err, f"message {message.id}"))}
-        await message.reply(**reply, mention_author=False, allowed_mentions=render.NO_MENTIONS)
+            final = {"content": render.text(explain(err, f"message {message.id}")),
+                     "embed": None, "view": None}  # replaces any streamed text
+        await reply.show(**final)
 
 
 async def setup(bot: NewsqaBot) -> None:

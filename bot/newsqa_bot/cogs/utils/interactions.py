@@ -56,6 +56,23 @@ async def finish(interaction: discord.Interaction, **message: Any) -> None:
     interaction.extras["answered"] = True
 
 
+class MessageReply:
+    """The bot's one reply to a member's message: sent the first time it is shown, edited
+    every later time (a streamed answer, then its final embed), like an interaction's
+    deferred message is."""
+
+    def __init__(self, message: discord.Message) -> None:
+        self.message = message
+        self.sent: discord.Message | None = None
+
+    async def show(self, **message: Any) -> None:
+        if self.sent is None:
+            self.sent = await self.message.reply(**message, mention_author=False,
+                                                 allowed_mentions=render.NO_MENTIONS)
+        else:
+            self.sent = await self.sent.edit(**message, allowed_mentions=render.NO_MENTIONS)
+
+
 async def reply_ephemeral(interaction: discord.Interaction, text: str) -> None:
     """An ephemeral message whatever state the interaction is in.
 
@@ -210,14 +227,18 @@ class LiveReply:
 async def answer_question(bot: NewsqaBot, user_id: int, channel_id: int | None,
                           question: str, filters: Filters | None = None,
                           as_of: date | None = None,
-                          live: LiveReply | None = None) -> dict[str, Any]:
+                          show: Callable[[str], Awaitable[Any]] | None = None
+                          ) -> dict[str, Any]:
     """Ask within this user's conversation in this channel; the message to send back.
 
     /ask and the follow-up messages both answer here, so they share one memory and every
-    answer is stored (for its buttons) and shown the same way.  With ``live`` (and a
-    language model) the checked sentences are shown while the answer is generated.
+    answer is stored (for its buttons), streamed and shown the same way.  With ``show``, a
+    generated answer's checked sentences are shown through it by a :class:`LiveReply`
+    while the rest is generated (an extractive answer streams nothing); the message
+    returned then clears that text, so the final reply is the one an unstreamed answer gets.
     """
     key = conversation_key(channel_id, user_id)
+    live = LiveReply(show) if show is not None else None
     on_text = live.feed if live is not None else None
     try:
         answer = await bot.call(lambda: bot.engine.conversation(key).ask(
