@@ -158,3 +158,33 @@ def test_a_sentence_dated_to_other_years_is_background() -> None:
     assert not other_time({"2019"}, "Protests began in June 2019, after the 1997 handover.")
     assert not other_time({"2019"}, "Thousands marched on Sunday.")  # no year: no verdict
     assert not other_time((), "Control passed to China in 1997.")  # the question names none
+
+
+def test_a_question_in_an_article_never_answers() -> None:
+    """A quiz article's "Which major change…?" repeats the question word for word (the best
+    support of all) and states nothing: the sentence after it answers."""
+    from dataclasses import replace
+
+    from newsqa.answer.extractive import Candidate
+
+    eng = make_engine()
+    passage = eng.search("What did Lavrov demand?")[0]
+    quiz = Candidate(passage, 0, 23, "What did Lavrov demand?", support=0.9, score=1.2)
+    fact = Candidate(passage, 24, 60, "Lavrov demanded a separation.", support=0.5, score=0.8)
+    assert quiz.asks and eng.answerer.answering([quiz, fact]) is fact
+    assert eng.answerer.answering([quiz, replace(fact, support=0.1)]) is None
+
+
+def test_a_story_about_the_question_outranks_a_roundup_that_mentions_it() -> None:
+    """The headline says what the whole story is about: the same matching chunk under the
+    story's own headline ranks above it under a roundup's list of topics, even when the
+    roundup came first from retrieval."""
+    from dataclasses import replace
+
+    eng = make_engine()
+    question = "What did Lavrov demand?"
+    hit = next(p for p in eng.search(question) if p.article_id == RT)
+    roundup = replace(hit, article_id="roundup", title="5 things to know for Monday: "
+                      "weather, markets, football, elections, travel")
+    ranked = eng.reranker.rerank(question, [roundup, hit])
+    assert [p.article_id for p in ranked] == [RT, "roundup"]

@@ -402,8 +402,10 @@ class ExtractiveAnswerer:
     def answering(self, ranked: list[Candidate]) -> Candidate | None:
         """The sentence the answer opens with: the best-ranked one that supports an answer
         well enough (a sentence ranked high for its cues alone — a lede, a number — but
-        barely about the question does not lead).  None means abstain."""
-        return next((c for c in ranked if c.support >= self.min_support), None)
+        barely about the question does not lead) and is not itself a question (a quiz
+        article's "Which major change…?" matches the question word for word and answers
+        nothing).  None means abstain."""
+        return next((c for c in ranked if c.support >= self.min_support and not c.asks), None)
 
     def supported(self, ranked: list[Candidate]) -> bool:
         """Whether some sentence answers well enough not to abstain (see :meth:`answering`)."""
@@ -441,7 +443,7 @@ class ExtractiveAnswerer:
         chosen: list[Candidate] = []
         said = content_words(question)
         texts = self.texts(ranked)
-        for c in [lead, *(c for c in ranked if c is not lead)]:
+        for c in [lead, *(c for c in ranked if c is not lead and not c.asks)]:
             if len(chosen) == self.max_sentences:
                 break
             if chosen and not self._adds(chosen[0], c, said):

@@ -8,6 +8,9 @@ default is a feature reranker built from what is installed:
 * the best *sentence* similarity in the chunk: a long chunk about many things can still hold
   the one sentence that answers, which whole-chunk similarity dilutes,
 * the share of the question's content words found in the title and text (names, numbers),
+* the headline's similarity to the question: a headline says what the whole story is about,
+  so a story *about* the question outranks a roundup ("5 things to know for June 17: …")
+  whose one paragraph on it matches as well,
 * the fused rank from retrieval (what both retrievers agreed on).
 
 Only the top ``rerank_candidates`` are rescored, which bounds the added latency; the rest keep
@@ -32,6 +35,7 @@ from newsqa.types import Passage
 # The sentence feature costs one encoder pass over ~7 sentences per candidate (~200 sentences
 # a question for 30 candidates), so it is off unless ``rerank_sentences`` is set.
 W_CHUNK, W_SENT, W_LEX, W_PRIOR = 0.4, 0.4, 0.5, 0.2
+W_TITLE = 0.3
 
 
 class SentenceVectors:
@@ -59,14 +63,16 @@ class SentenceVectors:
 class FeatureReranker:
     """The offline fallback: dense chunk + best sentence + lexical overlap + fused rank."""
 
-    def __init__(self, embedder, store, top: int, vectors: SentenceVectors | None) -> None:
+    def __init__(self, embedder, store, top: int, vectors: SentenceVectors | None,
+                 titles: SentenceVectors) -> None:
         self.embedder = embedder
         self.store = store
         self.top = top
         self.vectors = vectors  # None: no sentence feature
+        self.titles = titles
 
     def _chunk_sims(self, q: np.ndarray, passages: list[Passage]) -> np.ndarray:
-        got = self.store.collection.get(ids=[p.chunk_id for p in passages],
+        got = self.store.collection.get(ids=list(dict.fromkeys(p.chunk_id for p in passages)),
                                         include=["embeddings"])
         by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
         vecs = np.stack([np.asarray(by_id[p.chunk_id], dtype=np.float32)
@@ -87,12 +93,14 @@ class FeatureReranker:
         q = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
         chunk = self._chunk_sims(q, head)
         best = self._best_sentences(q, head) if self.vectors else [0.0] * len(head)
+        titles = self.titles.encode([p.title for p in head]) @ q
         q_words = content_words(query)
         scored = []
-        for rank, (p, c, s) in enumerate(zip(head, chunk, best, strict=True)):
+        for rank, (p, c, s, t) in enumerate(zip(head, chunk, best, titles, strict=True)):
             lex = overlap(q_words, content_words(f"{p.title} {p.text}"))
             prior = 1.0 / (1 + rank / 5)
-            score = W_CHUNK * c + W_SENT * s + W_LEX * lex + W_PRIOR * prior
+            score = W_CHUNK * c + W_SENT * s + W_LEX * lex + W_PRIOR * prior \
+                + W_TITLE * float(t) * bool(p.title)
             scored.append(replace(p, score=float(score)))
         scored.sort(key=lambda p: -p.score)
         floor = min((p.score for p in scored), default=0.0)
@@ -134,5 +142,6 @@ def make_reranker(settings: Settings, embedder, store, vectors: SentenceVectors 
         except OSError as err:
             raise NewsqaError(f"cannot load rerank model {settings.rerank_model!r}: "
                               f"{str(err).splitlines()[0]}") from err
-    sentences = (vectors or SentenceVectors(embedder)) if settings.rerank_sentences else None
-    return FeatureReranker(embedder, store, settings.rerank_candidates, sentences)
+    vectors = vectors or SentenceVectors(embedder)
+    return FeatureReranker(embedder, store, settings.rerank_candidates,
+                           vectors if settings.rerank_sentences else None, vectors)
