@@ -87,7 +87,10 @@ def test_inflections_match_but_longer_words_that_share_a_prefix_do_not() -> None
     ("Who replaced the governor of Puerto Rico?", "who"),
     ("What did Lavrov demand?", "demand"),
     ("What are the protesters demanding?", "demand"),
-    ("What did Putin say about missile defence?", None),
+    ("What did Putin say about missile defence?", "say"),
+    ("What did he warn would happen if they did not?", "say"),
+    ("Why did Ricardo Rosselló resign?", "why"),
+    ("What happened in Hong Kong?", None),
 ])
 def test_the_kind_of_answer_is_read_from_the_asking_clause(question: str, kind) -> None:
     assert answer_kind(question) == kind
@@ -188,3 +191,27 @@ def test_a_story_about_the_question_outranks_a_roundup_that_mentions_it() -> Non
                       "weather, markets, football, elections, travel")
     ranked = eng.reranker.rerank(question, [roundup, hit])
     assert [p.article_id for p in ranked] == [RT, "roundup"]
+
+
+def test_what_someone_said_is_answered_by_the_sentence_that_reports_it() -> None:
+    from newsqa.answer.extractive import answer_type_bonus
+
+    asked = "What did Putin say about Syria?"
+    assert answer_type_bonus(asked, "Mr Putin stressed the need for the opposition to…") > 0
+    assert answer_type_bonus(asked, "“Our mission is fulfilled,” he told reporters.") > 0
+    assert answer_type_bonus(asked, "Putin had a telephone conversation with Assad.") == 0
+
+
+def test_a_sentence_that_opens_with_he_is_scored_and_quoted_with_whom_it_means() -> None:
+    """"He was 95." answers "How old was Mugabe?" only together with the sentence before it,
+    so the candidate is both: what is scored is what will be quoted."""
+    from newsqa.answer.extractive import ExtractiveAnswerer
+    from newsqa.types import Article, Passage
+
+    text = ("Robert Mugabe, former president of Zimbabwe, has died. He was 95.\n\n"
+            "He ruled for 37 years.")
+    art = Article("m", "Mugabe dies", text)
+    p = Passage("m::0", "m", 0, len(text), text, art.title, None, None, None, 1.0)
+    spans = {c.text for c in ExtractiveAnswerer._window(p, art, 0, len(text))}
+    assert "Robert Mugabe, former president of Zimbabwe, has died. He was 95." in spans
+    assert "He ruled for 37 years." in spans  # a new paragraph: no antecedent taken along

@@ -146,6 +146,8 @@ _NUMBER = r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twel
     r"dozens?|hundreds?|thousands?|millions?|billions?|trillions?)\b"
 _DAY_WORDS = "|".join([*_MONTH_NAMES, *calendar.day_name, "yesterday", "today", "tomorrow",
                        "tonight", "last week", "next week", "this week"])
+_SPEECH_VERBS = (r"\b(?:said|says|say|told|added|stated|declared|noted|stressed|warned|"
+                 r"explained|according\s+to|announced|wrote|insisted|urged|demanded|asked)\b")
 # What an answer to each kind of question contains.  "Where did the strike take place?" is
 # answered by "…at Baghdad International Airport", not by the sentence that merely restates the
 # strike; "How many died?" by a sentence with a number.  The kind is read from the clause that
@@ -171,6 +173,17 @@ _ANSWER_TYPES = {
                re.compile(r"\b(?:demand\w*|call(?:s|ed|ing)?\s+(?:on|for|upon)|urg(?:e|es|ed|ing)"
                           r"|insist\w*|must|should|requir\w+|ask\w*\s+(?:for|to|them|that))\b",
                           re.I)),
+    # "What did Putin say about Syria?" is answered by what he said ("Mr Putin stressed…"),
+    # not by the sentence reporting that he spoke ("…had a telephone conversation").
+    "say": (re.compile(r"\bwhat\s+(?:did|does|do|has|have|is|was)\b[^?]*?\b(?:say|said|tell|"
+                       r"told|announc\w*|warn\w*|think|write|wrote|claim\w*|argu\w*|stress\w*)"
+                       r"\b", re.I),
+            re.compile(r"[“”\"«»]|" + _SPEECH_VERBS, re.I)),
+    # "Why did Rosselló resign?" is answered by the cause, not by the resignation again.
+    "why": (re.compile(r"\bwhy\b", re.I),
+            re.compile(r"\b(?:because|due\s+to|amid|following|after|over\s+(?:the|his|her|"
+                       r"its|their)|citing|as\s+a\s+result|in\s+protest|led\s+to|prompted|"
+                       r"sparked|caused|triggered|reasons?)\b", re.I)),
 }
 ANSWER_TYPE_BONUS = 0.06
 _ASKED = re.compile(r"[^.!?]*\?")
@@ -214,8 +227,8 @@ def other_time(years: Collection[str], sentence: str) -> bool:
 
 
 def answer_kind(question: str) -> str | None:
-    """What the question asks for: ``number``, ``when``, ``where``, ``who``, ``demand`` or
-    None."""
+    """What the question asks for: ``number``, ``when``, ``where``, ``who``, ``demand``,
+    ``say``, ``why`` or None."""
     clause = asked_clause(question)
     return next((kind for kind, (asks, _) in _ANSWER_TYPES.items() if asks.search(clause)),
                 None)
@@ -298,6 +311,7 @@ class ExtractiveAnswerer:
             sent = art.text[a:b]
             if not _is_dateline(sent):
                 a, b = _whole_quote(art.text, spans, i)
+                a = _antecedent_start(art.text, spans, i, a, b)
                 out.append(Candidate(p, a, b, art.text[a:b], context=f"{art.title} {prev}"))
             prev = sent
         return out
@@ -517,9 +531,7 @@ _PRONOUN_START = re.compile(
 # "It is crucial to…", "It was clear that…": an "it" that points at nothing before it.
 _EXPLETIVE_IT = re.compile(r"^[\"“‘«]?It\s+(?:is|was|has\s+been|will\s+be|would\s+be)\s+(?:\w+\s+)?"
                            r"\w+\s+(?:to|that)\b")
-_SPEECH = re.compile(
-    r"\b(?:said|says|say|told|added|stated|declared|noted|stressed|warned|explained|"
-    r"according\s+to|announced|wrote|insisted|urged|demanded|asked)\b", re.I)
+_SPEECH = re.compile(_SPEECH_VERBS, re.I)
 MERGE_MAX_CHARS = 600
 
 
@@ -544,11 +556,19 @@ def complete_span(text: str, a: int, b: int) -> tuple[int, int]:
         elif first > 0 and text[spans[first - 1][0]:spans[first - 1][1]].rstrip().endswith(":") \
                 and "\n\n" not in text[spans[first - 1][1]:a]:
             a = spans[first - 1][0]
+    return _antecedent_start(text, spans, first, a, b), b
+
+
+def _antecedent_start(text: str, spans: list[tuple[int, int]], first: int, a: int, b: int
+                      ) -> int:
+    """Where ``text[a:b]`` (opening in sentence ``first`` of ``spans``) starts once a "He…"
+    or "It…" opening takes along the previous sentence of its paragraph, which names who or
+    what that is ("Robert Mugabe … has died. He was 95.")."""
     if _PRONOUN_START.match(text[a:b]) and not _EXPLETIVE_IT.match(text[a:b]) and first > 0:
         pa = spans[first - 1][0]
         if "\n\n" not in text[spans[first - 1][1]:a] and b - pa <= MERGE_MAX_CHARS:
-            a = pa
-    return a, b
+            return min(a, pa)
+    return a
 
 
 def _attribution(text: str, span: tuple[int, int], after: int) -> bool:
