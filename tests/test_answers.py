@@ -49,7 +49,21 @@ def test_latest_answers_from_the_newest_article_on_the_topic() -> None:
     eng = make_engine()
     answer = eng.ask("Latest news about Navalny")
     assert answer.citations[0].article_id == NAVALNY[1]  # 2020-09-05, the newer of the two
+    # Asked for the news and nothing in particular: the story's opening sentence leads, not
+    # the background further down its lede ("Navalny is an outspoken critic…").
+    assert answer.citations[0].start == 0
     check_clean(eng, answer)
+
+
+@pytest.mark.parametrize(("query", "topic"), [
+    ("Latest news about Navalny", True), ("Magnitogorsk apartment collapse", True),
+    ("What did Lavrov demand?", False), ("how many died in Magnitogorsk", False),
+    ("Is Navalny alive", False), ("Tell me about Dorian?", False),
+])
+def test_a_query_that_asks_nothing_of_its_topic_is_told_apart(query: str, topic: bool) -> None:
+    from newsqa.answer.extractive import asks_nothing
+
+    assert asks_nothing(query) is topic
 
 
 def test_when_answer_dates_the_weekday_of_its_quote() -> None:

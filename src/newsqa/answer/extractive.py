@@ -52,6 +52,9 @@ MIN_NEW_WORDS = 2
 # The inverted pyramid: the first sentences of a news story state its main facts.
 LEDE_SENTENCES = 3
 LEDE_BONUS = 0.10
+# A query that names a topic and asks nothing of it ("Latest news about Navalny") wants the
+# story itself, which its lede tells, its first sentence first: each counts this much then.
+TOPIC_LEDE_BONUS = 0.30
 # A follow-up's "he" most likely still means the story cited before: its articles' sentences
 # count this much more than those of a document that merely shares the follow-up's words.
 PREFER_BONUS = 0.10
@@ -226,6 +229,16 @@ def other_time(years: Collection[str], sentence: str) -> bool:
     return bool(years) and bool(named) and not named & set(years)
 
 
+_ASKING = re.compile(r"^\W*(?:who|whom|whose|what|what's|which|when|where|why|how|is|are|was|"
+                     r"were|do|does|did|can|could|will|would|should|has|have|had)\b", re.I)
+
+
+def asks_nothing(question: str) -> bool:
+    """Whether ``question`` only names a topic ("Latest news about Navalny", "Magnitogorsk
+    collapse"): no question mark, and it does not open as a question does."""
+    return "?" not in question and not _ASKING.match(question)
+
+
 def answer_kind(question: str) -> str | None:
     """What the question asks for: ``number``, ``when``, ``where``, ``who``, ``demand``,
     ``say``, ``why`` or None."""
@@ -252,6 +265,7 @@ class Candidate:
     score: float = 0.0  # for ranking sentences
     support: float = 0.0  # the score without answer-type cues: decides abstention
     lede: bool = False  # among the article's first sentences
+    opening: bool = False  # the article's first sentence
 
     @property
     def asks(self) -> bool:
@@ -295,8 +309,12 @@ class ExtractiveAnswerer:
             lo = _sentence_start(art.text, max(0, p.start - CONTEXT_CHARS))
             hi = min(len(art.text), p.end + CONTEXT_CHARS)
             out.extend(self._window(p, art, max(lo, ledes[art.id]), hi))
+        first: dict[str, int] = {}
         for c in out:
             c.lede = c.start < ledes[c.passage.article_id]
+            first[c.passage.article_id] = min(c.start, first.get(c.passage.article_id, c.start))
+        for c in out:
+            c.opening = c.start == first[c.passage.article_id]
         return out
 
     @staticmethod
@@ -353,7 +371,9 @@ class ExtractiveAnswerer:
                       CONTEXT_OTHER_WEIGHT * overlap(q_words, words | ctx))
             length_pen = 0.05 if len(c.text) < 40 else 0.0
             cheap.append(LEXICAL_WEIGHT * lex - length_pen)
-        prior = [1 + LEDE_BONUS * c.lede + PREFER_BONUS * (c.passage.article_id in prefer)
+        topic = asks_nothing(question)
+        prior = [1 + (TOPIC_LEDE_BONUS * (c.lede + c.opening) if topic else LEDE_BONUS * c.lede)
+                 + PREFER_BONUS * (c.passage.article_id in prefer)
                  for c in cands]
         # A follow-up's own words pick which sentences are worth encoding: the widened query
         # is mostly the earlier topic, which every sentence of that story shares.
@@ -413,13 +433,20 @@ class ExtractiveAnswerer:
         return self.compose(question, passages,
                             self.rank(question, passages, subject, years, prefer))
 
-    def answering(self, ranked: list[Candidate]) -> Candidate | None:
+    def answering(self, ranked: list[Candidate], topic: bool = False) -> Candidate | None:
         """The sentence the answer opens with: the best-ranked one that supports an answer
         well enough (a sentence ranked high for its cues alone — a lede, a number — but
         barely about the question does not lead) and is not itself a question (a quiz
         article's "Which major change…?" matches the question word for word and answers
-        nothing).  None means abstain."""
-        return next((c for c in ranked if c.support >= self.min_support and not c.asks), None)
+        nothing).  None means abstain.
+
+        ``topic``: the query only names a topic (:func:`asks_nothing`), so the cue is what
+        was asked for: once some sentence supports an answer, the best-ranked one (the
+        story's opening) leads, whatever its own share of the topic's words.
+        """
+        statements = [c for c in ranked if not c.asks]
+        lead = next((c for c in statements if c.support >= self.min_support), None)
+        return statements[0] if topic and lead is not None else lead
 
     def supported(self, ranked: list[Candidate]) -> bool:
         """Whether some sentence answers well enough not to abstain (see :meth:`answering`)."""
@@ -451,7 +478,7 @@ class ExtractiveAnswerer:
         first, then sentences that add something to it, none repeating or overlapping
         another once widened to read on its own."""
         retrieved = list(dict.fromkeys(p.article_id for p in passages))
-        lead = self.answering(ranked)
+        lead = self.answering(ranked, topic=asks_nothing(question))
         if lead is None:
             return Answer(question, NO_ANSWER, [], retrieved, abstained=True)
         chosen: list[Candidate] = []
