@@ -121,16 +121,23 @@ class Engine:
         """Hold the index's write lock for the block, with the lexical index caught up.
 
         Waits up to ``write_lock_timeout`` seconds for another writer (``on_wait`` hears
-        once that it waits), then raises ``WriterBusyError``.
+        once that it waits), then raises ``WriterBusyError``.  A block that ends normally
+        on a local store saves the vector graph when that spares later readers more than
+        it costs (index/graph_save.py).
         """
+        from newsqa.index import graph_save
         from newsqa.index.writelock import WriteLock
 
         lock = WriteLock(self.index_dir)
         lock.acquire(self.settings.write_lock_timeout, on_wait=on_wait)
         self._writes += 1
         try:
+            if (store := self._local_store()) is not None:
+                graph_save.ready_to_write(store, self.index_dir)
             self.lexical.ensure()
             yield
+            if (store := self._local_store()) is not None:
+                graph_save.after_write(store, self.index_dir)
         finally:
             try:
                 self.lexical.close_writer()
@@ -138,6 +145,10 @@ class Engine:
                 self._writes -= 1
                 self._generation = self.catalog.generation()  # our views saw our writes
                 lock.release()
+
+    def _local_store(self):  # -> ChunkStore | None
+        """The store if this engine has opened it and it is local (a server saves itself)."""
+        return self.store if "store" in self.__dict__ and not self.settings.chroma_url else None
 
     def refresh(self) -> None:
         """Catch up with what other processes wrote since the last search.

@@ -165,6 +165,7 @@ class ChunkStore:
             name=self._name, embedding_function=None, configuration={"hnsw": HNSW},
             metadata={"embed_model": self.embedder.name})
         self._count: int | None = None
+        self.saving_view = False  # opened to save the graph (graph_save.py): not to write on
 
     def check_model(self, dim: int) -> None:
         """Raise if the collection was built with another model than ours."""

@@ -1,0 +1,112 @@
+"""Saving a local Chroma's vector graph after a write, so later readers need not rebuild it.
+
+A local Chroma keeps a collection's HNSW graph in files and every write in a log inside
+``chroma.sqlite3``; it saves the graph only once ``sync_threshold`` (1,000) writes have
+accumulated.  Every process that opens the index re-inserts the writes logged since the last
+save before it can answer (~0.5 ms a chunk on a quiet 2-core machine, ~2 ms loaded), and so
+does a running reader each time it reopens its view to see new articles.  Chroma has no
+"save now" call: a view saves when it applies the log under a low threshold.  So, at the end
+of a write block, the writer opens a fresh view, lowers the thresholds, lets that view apply
+the log (which saves the graph) and puts Chroma's defaults back.
+
+Chroma reads the thresholds when a view first touches the collection: the saving view keeps
+saving every second write for as long as it lives.  It serves reads (its graph is current),
+and the next write block starts on a new view (:func:`ready_to_write`).  A save killed
+midway leaves only the low thresholds behind (the graph files are written as by Chroma's own
+periodic save, the log is kept until they are); the next write block puts the defaults back.
+
+Saving writes the whole graph, so its cost grows with the index while the replay it spares
+grows with the unsaved writes: :func:`worth_saving` weighs the two (docs/benchmarks.md,
+"Saving the vector graph").
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+# Chroma's own values, and the ones under which a view saves as it applies the log (Chroma
+# refuses thresholds below 2).
+CHROMA_SYNC = {"sync_threshold": 1000, "batch_size": 100}
+SAVE_NOW = {"sync_threshold": 2, "batch_size": 2}
+
+# Save when the unsaved writes are at least this fraction of the index's chunks (or when
+# there are at least MIN_SAVE of them whatever the size): measured, saving costs about as
+# much as replaying 1/SAVE_FRACTION of the index's size in writes (docs/benchmarks.md).
+SAVE_FRACTION = 0.002
+MIN_SAVE = 400
+
+
+def worth_saving(unsaved: int, chunks: int) -> bool:
+    """Whether saving the graph now costs less than what the unsaved writes cost later.
+
+    A save costs the writer in proportion to the index; the replay of ``unsaved`` writes
+    costs every later open (each ``newsqa ask``, each reopen of a running reader) until
+    Chroma saves by itself at 1,000.
+    """
+    return unsaved >= 2 and (unsaved >= MIN_SAVE or unsaved >= SAVE_FRACTION * chunks)
+
+
+def unsaved_writes(index_dir: Path, collection_id: str) -> int:
+    """Writes in Chroma's log that the saved graph does not hold yet: what the next process
+    to open the index re-inserts.  Read from ``chroma.sqlite3`` (read-only)."""
+    path = index_dir / "chroma" / "chroma.sqlite3"
+    if not path.exists():
+        return 0
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = db.execute(
+            "SELECT m.seq_id FROM max_seq_id m JOIN segments s ON s.id = m.segment_id"
+            " WHERE s.collection = ? AND s.scope = 'VECTOR'", (collection_id,)).fetchone()
+        return db.execute(
+            "SELECT COUNT(*) FROM embeddings_queue WHERE seq_id > ? AND topic LIKE ?",
+            (row[0] if row else 0, f"%/{collection_id}")).fetchone()[0]
+    finally:
+        db.close()
+
+
+def thresholds(collection) -> dict[str, int]:
+    """The collection's saved thresholds (Chroma's defaults where none was set)."""
+    hnsw = (collection.configuration_json or {}).get("hnsw") or {}
+    return {key: hnsw.get(key) or value for key, value in CHROMA_SYNC.items()}
+
+
+def ready_to_write(store, index_dir: Path) -> None:
+    """Before a write block: the store's view writes with Chroma's thresholds.
+
+    A view opened to save (or while a killed save had left low thresholds) would save the
+    whole graph every second write; it is replaced by a fresh one, which loads the saved
+    graph when first used.
+    """
+    from newsqa.index.store import make_client
+
+    if thresholds(store.collection) != CHROMA_SYNC:
+        store.collection.modify(configuration={"hnsw": CHROMA_SYNC})
+        store.saving_view = True
+    if store.saving_view:
+        store.reopen(make_client(index_dir, None, fresh=True))
+
+
+def save_graph(store, index_dir: Path) -> None:
+    """Save the graph with every logged write; the store continues on the saving view.
+
+    The writer's own view is dropped first, so that one graph is in memory, not two.
+    """
+    from newsqa.index.store import make_client
+
+    store.reopen(make_client(index_dir, None, fresh=True))
+    store.saving_view = True
+    store.collection.modify(configuration={"hnsw": SAVE_NOW})
+    try:
+        store.collection.count()  # the view's first touch: it loads, applies the log, saves
+    finally:
+        store.collection.modify(configuration={"hnsw": CHROMA_SYNC})
+
+
+def after_write(store, index_dir: Path) -> bool:
+    """At the end of a write block: save the graph if :func:`worth_saving`; whether it did."""
+    unsaved = unsaved_writes(index_dir, str(store.collection.id))
+    if not worth_saving(unsaved, store.count()):
+        return False
+    save_graph(store, index_dir)
+    return True
