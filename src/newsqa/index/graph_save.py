@@ -30,21 +30,19 @@ from pathlib import Path
 CHROMA_SYNC = {"sync_threshold": 1000, "batch_size": 100}
 SAVE_NOW = {"sync_threshold": 2, "batch_size": 2}
 
-# Save when the unsaved writes are at least this fraction of the index's chunks (or when
-# there are at least MIN_SAVE of them whatever the size): measured, saving costs about as
-# much as replaying 1/SAVE_FRACTION of the index's size in writes (docs/benchmarks.md).
+# Save when the unsaved writes are at least this fraction of the index's chunks.  Measured
+# (docs/benchmarks.md, "Saving the vector graph"): a save costs the writer ~5 us per chunk of
+# the index besides the replay it does itself, and the replay costs ~0.7 ms per unsaved write
+# to every process that opens the index later (each ``newsqa ask``, each reopen of a running
+# reader); at 0.002 a save has paid for itself after about four such opens.  Past ~500k
+# chunks Chroma's own save at 1,000 writes comes first.
 SAVE_FRACTION = 0.002
-MIN_SAVE = 400
 
 
 def worth_saving(unsaved: int, chunks: int) -> bool:
-    """Whether saving the graph now costs less than what the unsaved writes cost later.
-
-    A save costs the writer in proportion to the index; the replay of ``unsaved`` writes
-    costs every later open (each ``newsqa ask``, each reopen of a running reader) until
-    Chroma saves by itself at 1,000.
-    """
-    return unsaved >= 2 and (unsaved >= MIN_SAVE or unsaved >= SAVE_FRACTION * chunks)
+    """Whether saving the graph now is likely to cost less than replaying the unsaved
+    writes later (Chroma leaves a single write unsaved under any threshold)."""
+    return unsaved >= max(2, SAVE_FRACTION * chunks)
 
 
 def unsaved_writes(index_dir: Path, collection_id: str) -> int:
