@@ -31,11 +31,12 @@ CHROMA_SYNC = {"sync_threshold": 1000, "batch_size": 100}
 SAVE_NOW = {"sync_threshold": 2, "batch_size": 2}
 
 # Save when the unsaved writes are at least this fraction of the index's chunks.  Measured
-# (docs/benchmarks.md, "Saving the vector graph"): a save costs the writer ~5 us per chunk of
-# the index besides the replay it does itself, and the replay costs ~0.7 ms per unsaved write
-# to every process that opens the index later (each ``newsqa ask``, each reopen of a running
-# reader); at 0.002 a save has paid for itself after about four such opens.  Past ~500k
-# chunks Chroma's own save at 1,000 writes comes first.
+# (docs/benchmarks.md, "Saving the vector graph"): a save costs the writer ~10 us per chunk of
+# the index (the graph loaded for the save and again by the next write block, and written)
+# besides the replay it does itself; the replay costs 0.7-3 ms per unsaved write to every
+# process that opens the index later (each ``newsqa ask``, each reopen of a running reader).
+# At 0.2 % a save has paid for itself after 2-7 such opens.  Past 500k chunks Chroma's own
+# save at 1,000 writes comes first.
 SAVE_FRACTION = 0.002
 
 
