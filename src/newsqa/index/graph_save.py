@@ -12,8 +12,8 @@ the log (which saves the graph) and puts Chroma's defaults back.
 Chroma reads the thresholds when a view first touches the collection: the saving view keeps
 saving every second write for as long as it lives.  It serves reads (its graph is current),
 and the next write block starts on a new view (:func:`ready_to_write`).  A save killed
-midway leaves only the low thresholds behind (the graph files are written as by Chroma's own
-periodic save, the log is kept until they are); the next write block puts the defaults back.
+midway leaves the log in place and the low thresholds behind, which the next write block puts
+back (killed at six points of a save, the index opened with every row: docs/benchmarks.md).
 
 Saving writes the whole graph, so its cost grows with the index while the replay it spares
 grows with the unsaved writes: :func:`worth_saving` weighs the two (docs/benchmarks.md,
@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+
+from newsqa.index.store import ChunkStore, make_client
 
 # Chroma's own values, and the ones under which a view saves as it applies the log (Chroma
 # refuses thresholds below 2).
@@ -64,21 +66,19 @@ def unsaved_writes(index_dir: Path, collection_id: str) -> int:
         db.close()
 
 
-def thresholds(collection) -> dict[str, int]:
+def thresholds(collection) -> dict[str, int]:  # collection: chromadb Collection
     """The collection's saved thresholds (Chroma's defaults where none was set)."""
     hnsw = (collection.configuration_json or {}).get("hnsw") or {}
     return {key: hnsw.get(key) or value for key, value in CHROMA_SYNC.items()}
 
 
-def ready_to_write(store, index_dir: Path) -> None:
+def ready_to_write(store: ChunkStore, index_dir: Path) -> None:
     """Before a write block: the store's view writes with Chroma's thresholds.
 
     A view opened to save (or while a killed save had left low thresholds) would save the
     whole graph every second write; it is replaced by a fresh one, which loads the saved
     graph when first used.
     """
-    from newsqa.index.store import make_client
-
     if thresholds(store.collection) != CHROMA_SYNC:
         store.collection.modify(configuration={"hnsw": CHROMA_SYNC})
         store.saving_view = True
@@ -86,13 +86,11 @@ def ready_to_write(store, index_dir: Path) -> None:
         store.reopen(make_client(index_dir, None, fresh=True))
 
 
-def save_graph(store, index_dir: Path) -> None:
+def save_graph(store: ChunkStore, index_dir: Path) -> None:
     """Save the graph with every logged write; the store continues on the saving view.
 
     The writer's own view is dropped first, so that one graph is in memory, not two.
     """
-    from newsqa.index.store import make_client
-
     store.reopen(make_client(index_dir, None, fresh=True))
     store.saving_view = True
     store.collection.modify(configuration={"hnsw": SAVE_NOW})
@@ -102,7 +100,7 @@ def save_graph(store, index_dir: Path) -> None:
         store.collection.modify(configuration={"hnsw": CHROMA_SYNC})
 
 
-def after_write(store, index_dir: Path) -> bool:
+def after_write(store: ChunkStore, index_dir: Path) -> bool:
     """At the end of a write block: save the graph if :func:`worth_saving`; whether it did."""
     unsaved = unsaved_writes(index_dir, str(store.collection.id))
     if not worth_saving(unsaved, store.count()):
