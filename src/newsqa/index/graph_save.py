@@ -22,8 +22,12 @@ grows with the unsaved writes: :func:`worth_saving` weighs the two (docs/benchma
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from newsqa.index.store import ChunkStore, make_client
 
@@ -40,6 +44,14 @@ SAVE_NOW = {"sync_threshold": 2, "batch_size": 2}
 # At 0.2 % a save has paid for itself after 2-7 such opens.  Past 500k chunks Chroma's own
 # save at 1,000 writes comes first.
 SAVE_FRACTION = 0.002
+
+# Another view of the same store (the writer's own, just dropped) can still hold SQLite's
+# write lock for a moment, which Chroma reports at once as "database is locked": a
+# configuration change is tried again after these pauses.
+RETRY_PAUSES_S = (0.1, 0.2, 0.4, 0.8, 1.6)
+
+log = logging.getLogger("newsqa")
+T = TypeVar("T")
 
 
 def worth_saving(unsaved: int, chunks: int) -> bool:
@@ -79,8 +91,13 @@ def ready_to_write(store: ChunkStore, index_dir: Path) -> None:
     whole graph every second write; it is replaced by a fresh one, which loads the saved
     graph when first used.
     """
+    from chromadb.errors import ChromaError  # loaded with the store
+
     if thresholds(store.collection) != CHROMA_SYNC:
-        store.collection.modify(configuration={"hnsw": CHROMA_SYNC})
+        try:
+            _retried(lambda: store.collection.modify(configuration={"hnsw": CHROMA_SYNC}))
+        except ChromaError as err:  # writing under low thresholds is slow, not wrong
+            log.warning("could not restore the vector store's save thresholds: %s", err)
         store.saving_view = True
     if store.saving_view:
         store.reopen(make_client(index_dir, None, fresh=True))
@@ -93,17 +110,41 @@ def save_graph(store: ChunkStore, index_dir: Path) -> None:
     """
     store.reopen(make_client(index_dir, None, fresh=True))
     store.saving_view = True
-    store.collection.modify(configuration={"hnsw": SAVE_NOW})
+    _retried(lambda: store.collection.modify(configuration={"hnsw": SAVE_NOW}))
     try:
-        store.collection.count()  # the view's first touch: it loads, applies the log, saves
+        _retried(store.collection.count)  # the view's first touch: loads, applies the log, saves
     finally:
-        store.collection.modify(configuration={"hnsw": CHROMA_SYNC})
+        _retried(lambda: store.collection.modify(configuration={"hnsw": CHROMA_SYNC}))
 
 
 def after_write(store: ChunkStore, index_dir: Path) -> bool:
-    """At the end of a write block: save the graph if :func:`worth_saving`; whether it did."""
+    """At the end of a write block: save the graph if :func:`worth_saving`; whether it did.
+
+    A save that fails leaves what was written intact (later readers replay the log, as
+    before), so it is reported on the log, not raised.
+    """
+    from chromadb.errors import ChromaError  # loaded with the store
+
     unsaved = unsaved_writes(index_dir, str(store.collection.id))
     if not worth_saving(unsaved, store.count()):
         return False
-    save_graph(store, index_dir)
+    try:
+        save_graph(store, index_dir)
+    except ChromaError as err:
+        log.warning("vector graph not saved (%s): later readers replay %d writes", err, unsaved)
+        return False
     return True
+
+
+def _retried(call: Callable[[], T]) -> T:
+    """``call()``, tried again while SQLite reports the store locked."""
+    from chromadb.errors import ChromaError  # loaded with the store
+
+    for pause in RETRY_PAUSES_S:
+        try:
+            return call()
+        except ChromaError as err:  # an InternalError, told apart by its message
+            if "database is locked" not in str(err):
+                raise
+            time.sleep(pause)
+    return call()
