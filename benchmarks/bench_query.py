@@ -7,7 +7,8 @@ Modes (run each with the worktree's sources first on PYTHONPATH):
                         ``--questions`` names the question set)
   cold INDEX            wall time of ``newsqa ask`` / ``newsqa search`` in fresh processes
                         (``--baseline-src DIR``: the same commands run from another
-                        checkout's ``src`` too, interleaved, for a before/after ratio)
+                        checkout's ``src`` too, interleaved, for a before/after ratio;
+                        ``--baseline-index DIR``: those open the index as that code left it)
   scale DIR --sizes ... store-only: synthetic vectors (around real embeddings of
                         ``--archive``'s chunks) in a Chroma collection created exactly
                         as newsqa creates it; the retriever's query (k=50, documents and
@@ -107,23 +108,25 @@ def cold(args) -> dict:
     """Fresh-process wall times, interleaved, for each embedding backend (and source tree)."""
     q = "What did Lavrov demand?"
     cli = "import sys; from newsqa.cli import main; main(sys.argv[1:])"
-    trees = {"": os.environ.get("PYTHONPATH", "")}
-    if args.baseline_src:
-        trees["baseline "] = os.pathsep.join([args.baseline_src, trees[""]])
-    cmds: dict[str, tuple[list[str], str, str]] = {
+    trees = {"": (os.environ.get("PYTHONPATH", ""), args.index)}
+    if args.baseline_src or args.baseline_index:
+        trees["baseline "] = (
+            os.pathsep.join([args.baseline_src, trees[""][0]]) if args.baseline_src
+            else trees[""][0], args.baseline_index or args.index)
+    cmds: dict[str, tuple[list[str], str, tuple[str, str]]] = {
         "python -c pass": ([sys.executable, "-c", "pass"], "torch", trees[""])}
-    for label, path in trees.items():
+    for label, tree in trees.items():
         cmds[f"{label}import newsqa.cli"] = ([sys.executable, "-c", "import newsqa.cli"],
-                                             "torch", path)
+                                             "torch", tree)
         for backend in args.backends:
             for command in ("ask", "search"):
                 cmds[f"{label}newsqa {command} ({backend})"] = (
-                    [sys.executable, "-c", cli, command, q], backend, path)
+                    [sys.executable, "-c", cli, command, q], backend, tree)
     runs: dict[str, list[float]] = {name: [] for name in cmds}
     cpu: dict[str, list[float]] = {name: [] for name in cmds}  # user+sys: less load-bound
     for _ in range(args.repeats):
-        for name, (cmd, backend, path) in cmds.items():
-            env = {**os.environ, "NEWSQA_INDEX": args.index, "NEWSQA_EMBED_BACKEND": backend,
+        for name, (cmd, backend, (path, index)) in cmds.items():
+            env = {**os.environ, "NEWSQA_INDEX": index, "NEWSQA_EMBED_BACKEND": backend,
                    "PYTHONPATH": path}
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t = time.perf_counter()
@@ -336,6 +339,9 @@ def main() -> None:
     c.add_argument("--backends", nargs="+", default=["auto", "torch"])
     c.add_argument("--baseline-src", metavar="DIR",
                    help="another checkout's src directory to time the same commands from")
+    c.add_argument("--baseline-index", metavar="DIR",
+                   help="the index the baseline's commands open (default INDEX): the same"
+                   " archive as the baseline's code left it")
     s = sub.add_parser("scale")
     s.add_argument("dir")
     s.add_argument("--archive", type=Path, default=ARCHIVE,

@@ -88,3 +88,14 @@ def test_tail_of_a_crashed_longer_version_is_deleted_or_never_cited(tiny_engine:
     assert tiny_engine.store.existing([f"a::{i}" for i in range(200)]) == {
         f"a::{i}" for i in range(n)}
     assert not tail_hits(tiny_engine, "a")
+
+
+def test_removal_by_id_takes_a_tail_past_the_catalog_count(tiny_engine: Engine):
+    """The catalog counts the short version; a longer one reached Chroma only."""
+    tiny_engine.ingest_articles([Article(id="a", title="Budget", text=SHORT),
+                                 Article(id="kept", title="Budget", text=SHORT + " Kept.")])
+    assert write_chunks_only(tiny_engine, Article(id="a", title="Budget",
+                                                  text=long_text())) > 2
+    assert tiny_engine.remove_articles(["a"]).removed == ["a"]
+    assert not tiny_engine.store.existing([f"a::{i}" for i in range(200)])
+    assert tiny_engine.store.has_chunks("kept")

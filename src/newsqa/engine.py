@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 # writes: reloading the vector graph costs time in proportion to the index.
 REFRESH_INTERVAL_S = 2.0
 
+# Removal deletes chunks by id, this many articles a Chroma call: a call has a fixed cost
+# (~35 ms) besides ~1 ms a chunk, and progress is reported after each group.
+REMOVE_GROUP = 32
+
 
 def sample_archive_path() -> Path:
     """The bundled sample archive (shipped inside the package, with its ATTRIBUTION.md)."""
@@ -117,16 +121,23 @@ class Engine:
         """Hold the index's write lock for the block, with the lexical index caught up.
 
         Waits up to ``write_lock_timeout`` seconds for another writer (``on_wait`` hears
-        once that it waits), then raises ``WriterBusyError``.
+        once that it waits), then raises ``WriterBusyError``.  A block that ends normally
+        on a local store saves the vector graph when that spares later readers more than
+        it costs (index/graph_save.py).
         """
+        from newsqa.index import graph_save
         from newsqa.index.writelock import WriteLock
 
         lock = WriteLock(self.index_dir)
         lock.acquire(self.settings.write_lock_timeout, on_wait=on_wait)
         self._writes += 1
         try:
+            if (store := self._local_store()) is not None:
+                graph_save.ready_to_write(store, self.index_dir)
             self.lexical.ensure()
             yield
+            if (store := self._local_store()) is not None:
+                graph_save.after_write(store, self.index_dir)
         finally:
             try:
                 self.lexical.close_writer()
@@ -134,6 +145,10 @@ class Engine:
                 self._writes -= 1
                 self._generation = self.catalog.generation()  # our views saw our writes
                 lock.release()
+
+    def _local_store(self):  # -> ChunkStore | None
+        """The store if this engine has opened it and it is local (a server saves itself)."""
+        return self.store if "store" in self.__dict__ and not self.settings.chroma_url else None
 
     def refresh(self) -> None:
         """Catch up with what other processes wrote since the last search.
@@ -282,29 +297,34 @@ class Engine:
 
         The catalog row goes first (journalled), then the lexical entries, then the chunks:
         a removal killed midway leaves only chunks without a row, which are never cited,
-        which re-ingest overwrites and which removing the id again deletes.  Chroma is asked
-        directly whenever the catalog has no row, because chunks whose row was never
+        which re-ingest overwrites and which removing the id again deletes.  The chunks of an
+        article with a row are deleted by id (the row counts them); Chroma's metadata is
+        searched only when the catalog has no row, because chunks whose row was never
         written are otherwise beyond reach of any command.  ``progress`` receives the number
-        of ids handled so far after each one.
+        of ids handled so far.
         """
         self._require_index()
         result = Removal()
         list_ids = list(article_ids)
         with self.writing(on_wait):
+            counts = self.catalog.present(list_ids)
             rows = {aid for aid in list_ids if self.catalog.delete(aid)}
             self.lexical.sync()
-            for n, aid in enumerate(list_ids, 1):
-                if aid in rows:
-                    rows.discard(aid)
-                    self.store.delete_article(aid)
-                    result.removed.append(aid)
-                elif self.store.has_chunks(aid):
-                    self.store.delete_article(aid)
-                    result.orphans.append(aid)
-                else:
-                    result.missing.append(aid)
-                if progress:
-                    progress(n)
+            for lo in range(0, len(list_ids), REMOVE_GROUP):
+                group = list_ids[lo:lo + REMOVE_GROUP]
+                found = {aid: counts.get(aid, 0) for aid in group if aid in rows}
+                rows -= found.keys()
+                self.store.delete_chunks(found)
+                for n, aid in enumerate(group, lo + 1):
+                    if found.pop(aid, None) is not None:
+                        result.removed.append(aid)
+                    elif self.store.has_chunks(aid):
+                        self.store.delete_article(aid)
+                        result.orphans.append(aid)
+                    else:
+                        result.missing.append(aid)
+                    if progress:
+                        progress(n)
         return result
 
     def doctor(self, repair: bool = False,

@@ -68,7 +68,13 @@ class Chunk:
 
     @property
     def id(self) -> str:
-        return f"{self.article_id}::{self.chunk_no}"
+        return chunk_id(self.article_id, self.chunk_no)
+
+
+def chunk_id(article_id: str, chunk_no: int) -> str:
+    """A chunk's id in the stores: deterministic, so whoever knows an article's chunk count
+    can name every chunk (re-ingest overwrites them, removal deletes them by id)."""
+    return f"{article_id}::{chunk_no}"
 
 
 @dataclass

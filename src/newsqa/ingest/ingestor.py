@@ -233,11 +233,8 @@ class Ingestor:
         self.store.upsert(articles, chunks, vectors)
         # Chunks past an article's new count are stale, whether the catalog knows of them
         # (a shorter update) or not (a longer version whose ingest died before its row).
-        # An article's chunks are always numbered 0..n-1, so one probe by id finds a tail.
-        tails = self.store.existing([f"{a.id}::{len(cs)}" for a, cs, _ in batch])
+        self.store.delete_tails({a.id: len(cs) for a, cs, _ in batch})
         for art, cs, is_update in batch:
-            if f"{art.id}::{len(cs)}" in tails:
-                self.store.delete_article(art.id, keep_below=len(cs))
             catalog.upsert(art, cs)
             if is_update:
                 report.updated += 1
@@ -247,5 +244,6 @@ class Ingestor:
             self.lexical.sync(catalog)
 
     def _remove(self, article_id: str) -> None:
+        n = self.catalog.n_chunks(article_id)
         self.catalog.delete(article_id)
-        self.store.delete_article(article_id)
+        self.store.delete_chunks({article_id: n})
