@@ -78,3 +78,17 @@ def test_a_killed_save_leaves_a_working_index_and_the_next_write_repairs(tiny_en
     assert graph_save.thresholds(fresh_view(reader).collection) == graph_save.CHROMA_SYNC
     assert unsaved(reader) == 0
     assert reader.doctor()["problems"] == []
+
+
+def test_an_unreadable_log_skips_the_save_and_keeps_the_write(tiny_engine: Engine,
+                                                               monkeypatch) -> None:
+    """Chroma's log is read from its own tables; if another chromadb lays them out otherwise
+    (simulated: the query fails), the ingest still succeeds and says why on the log."""
+    import sqlite3
+
+    def unreadable(*_args):
+        raise sqlite3.OperationalError("no such table: max_seq_id")
+
+    monkeypatch.setattr(graph_save, "unsaved_writes", unreadable)
+    report = tiny_engine.ingest_articles(ARTS[:1])
+    assert report.added == 1 and tiny_engine.store.count() == 1

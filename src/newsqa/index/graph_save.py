@@ -125,7 +125,11 @@ def after_write(store: ChunkStore, index_dir: Path) -> bool:
     """
     from chromadb.errors import ChromaError  # loaded with the store
 
-    unsaved = unsaved_writes(index_dir, str(store.collection.id))
+    try:
+        unsaved = unsaved_writes(index_dir, str(store.collection.id))
+    except sqlite3.Error as err:  # another chromadb's log schema, or the log busy: skip
+        log.warning("vector graph not saved: cannot read Chroma's log (%s)", err)
+        return False
     if not worth_saving(unsaved, store.count()):
         return False
     try:
