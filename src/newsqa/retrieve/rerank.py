@@ -61,7 +61,8 @@ class SentenceVectors:
 
 
 class FeatureReranker:
-    """The offline fallback: dense chunk + best sentence + lexical overlap + fused rank."""
+    """The offline fallback: dense chunk + best sentence + headline + lexical overlap + fused
+    rank."""
 
     def __init__(self, embedder, store, top: int, vectors: SentenceVectors | None,
                  titles: SentenceVectors) -> None:
