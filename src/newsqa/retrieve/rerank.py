@@ -11,6 +11,8 @@ default is a feature reranker built from what is installed:
 * the headline's similarity to the question: a headline says what the whole story is about,
   so a story *about* the question outranks a roundup ("5 things to know for June 17: …")
   whose one paragraph on it matches as well,
+* how many of the article's chunks are among the reranked candidates: a story about the
+  question matches it in several passages, an article that only mentions it in one,
 * the fused rank from retrieval (what both retrievers agreed on).
 
 Only the top ``rerank_candidates`` are rescored, which bounds the added latency; the rest keep
@@ -20,7 +22,7 @@ their fused order behind them.  ``NEWSQA_RERANK_MODEL`` names a
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import replace
 
 import numpy as np
@@ -36,6 +38,8 @@ from newsqa.types import Passage
 # a question for 30 candidates), so it is off unless ``rerank_sentences`` is set.
 W_CHUNK, W_SENT, W_LEX, W_PRIOR = 0.4, 0.4, 0.5, 0.2
 W_TITLE = 0.3
+# The article's other chunks among the reranked candidates, counted up to ``STORY_CHUNKS``.
+W_STORY, STORY_CHUNKS = 0.05, 3
 
 
 class SentenceVectors:
@@ -61,8 +65,8 @@ class SentenceVectors:
 
 
 class FeatureReranker:
-    """The offline fallback: dense chunk + best sentence + headline + lexical overlap + fused
-    rank."""
+    """The offline fallback: dense chunk + best sentence + headline + lexical overlap + the
+    story's matching chunks + fused rank."""
 
     def __init__(self, embedder, store, top: int, vectors: SentenceVectors | None,
                  titles: SentenceVectors) -> None:
@@ -96,12 +100,14 @@ class FeatureReranker:
         best = self._best_sentences(q, head) if self.vectors else [0.0] * len(head)
         titles = self.titles.encode([p.title for p in head]) @ q
         q_words = content_words(query)
+        chunks_of = Counter(p.article_id for p in head)
         scored = []
         for rank, (p, c, s, t) in enumerate(zip(head, chunk, best, titles, strict=True)):
             lex = overlap(q_words, content_words(f"{p.title} {p.text}"))
             prior = 1.0 / (1 + rank / 5)
             score = W_CHUNK * c + W_SENT * s + W_LEX * lex + W_PRIOR * prior \
-                + W_TITLE * float(t) * bool(p.title)
+                + W_TITLE * float(t) * bool(p.title) \
+                + W_STORY * min(chunks_of[p.article_id] - 1, STORY_CHUNKS) / STORY_CHUNKS
             scored.append(replace(p, score=float(score)))
         scored.sort(key=lambda p: -p.score)
         floor = min((p.score for p in scored), default=0.0)
