@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     )
     k: int = Field(8, description="Passages retrieved for an answer.")
     candidates: int = Field(
-        50, description="Candidates each retriever (dense, BM25) returns before fusion.")
+        90, description="Candidates each retriever (dense, BM25) returns before fusion.")
     dense_weight: float = Field(
         1.0, description="Weight of the dense ranking in reciprocal rank fusion (0 = BM25 only).")
     lexical_weight: float = Field(
