@@ -207,6 +207,45 @@ def test_a_story_about_the_question_outranks_a_roundup_that_mentions_it() -> Non
     assert [p.article_id for p in ranked] == [RT, "roundup"]
 
 
+def test_a_story_matching_in_several_passages_outranks_one_that_mentions_it_once() -> None:
+    """The same matching chunk ranks higher in the article whose other chunks were found too
+    (a story about the question) than alone in another (a passing mention), even when the
+    lone copy came first from retrieval."""
+    from dataclasses import replace
+
+    eng = make_engine()
+    question = "What did Lavrov demand?"
+    story = [p for p in eng.retriever.candidates(question, 50, None) if p.article_id == RT]
+    lone = replace(story[0], article_id="mention")
+    ranked = [p.article_id for p in eng.reranker.rerank(question, [lone, *story[:4]])]
+    assert len(story) >= 4 and ranked.index(RT) < ranked.index("mention")
+
+
+def test_the_story_opening_follows_the_answering_sentence() -> None:
+    """The sentence that answers leads; the opening of the story ranked first comes next
+    (the inverted pyramid: what the toll is the toll of)."""
+    eng = make_engine()
+    answer = eng.ask("How many people died in the Magnitogorsk apartment building collapse?")
+    assert "39" in answer.citations[0].quote and answer.citations[0].start > 0
+    second = answer.citations[1]
+    assert (second.article_id, second.start) == (MAGNITOGORSK, 0)
+
+
+@pytest.mark.parametrize(("question", "terms"), [
+    ("The world’s population reached a new milestone this week. Approximately how many people"
+     " now live on Earth?", {"earth"}),
+    ("Meta CEO Mark Zuckerberg announced layoffs. How many did Meta lay off?",
+     {"ceo", "mark", "zuckerberg", "meta"}),
+    # A follow-up widened with its topic: the words after the question are no sentence.
+    ("What did he warn would happen if they did not? Lavrov demand", {"lavrov"}),
+])
+def test_focus_terms_are_names_not_words_that_open_a_sentence(question: str,
+                                                              terms: set[str]) -> None:
+    from newsqa.answer.extractive import focus_terms
+
+    assert focus_terms(question) == terms
+
+
 def test_what_someone_said_is_answered_by_the_sentence_that_reports_it() -> None:
     from newsqa.answer.extractive import answer_type_bonus
 

@@ -52,6 +52,8 @@ MIN_NEW_WORDS = 2
 # The inverted pyramid: the first sentences of a news story state its main facts.
 LEDE_SENTENCES = 3
 LEDE_BONUS = 0.10
+# After the answering sentence, this many lede sentences of the story ranked first.
+STORY_SENTENCES = 2
 # A query that names a topic and asks nothing of it ("Latest news about Navalny") wants the
 # story itself, which its lede tells, its first sentence first: each counts this much then.
 TOPIC_LEDE_BONUS = 0.30
@@ -84,23 +86,34 @@ _MONTH_WORDS = frozenset(m.lower() for m in [*_MONTH_NAMES, *calendar.day_name])
 FOCUS_MIN = 0.5
 
 
+def _opens_sentence(text: str, pos: int) -> bool:
+    """Whether the word at ``pos`` is the first of a sentence of ``text``: the first word, or
+    one after a sentence's end that opens another ending in ".", "!" or "?" (words after the
+    last one, such as the topic a follow-up is widened with, are no sentence)."""
+    before = text[:pos].rstrip(" \t\n\"“‘'(«")
+    return not before or (before[-1] in ".!?:" and bool(re.search(r"[.!?]", text[pos:])))
+
+
 def focus_terms(question: str) -> set[str]:
-    """Names and codes the question is about: capitalised words after the first, words with
-    digits (not years or dates, which the time filters handle).
+    """Names and codes the question is about: capitalised words that do not open a sentence,
+    words with digits (not years or dates, which the time filters handle).
 
     An article that mentions none of "Wimbledon" or "WhatsApp" cannot answer a question
     about them however similar its sentences sound: this is what keeps off-topic questions
-    from being 'answered' with a plausible neighbour.
+    from being 'answered' with a plausible neighbour.  A sentence's first word is capitalised
+    whatever it is ("The world's population reached a milestone. Approximately how many…?"),
+    so it names nothing.
     """
     out: set[str] = set()
-    for i, tok in enumerate(WORD.findall(question)):
-        w = re.sub(r"['’]s$", "", tok).strip("'’-")
+    for m in WORD.finditer(question):
+        w = re.sub(r"['’]s$", "", m.group(0)).strip("'’-")
         low = w.lower()
-        if i == 0 or len(w) < 2 or low in STOPWORDS or low in _MONTH_WORDS:
+        if len(w) < 2 or low in STOPWORDS or low in _MONTH_WORDS:
             continue
         if re.fullmatch(r"(?:19|20)\d\d|\d{1,2}(?:st|nd|rd|th)?", low):
             continue
-        if w[0].isupper() or any(ch.isdigit() for ch in w):
+        if any(ch.isdigit() for ch in w) or (w[0].isupper()
+                                             and not _opens_sentence(question, m.start())):
             out.add(low)
     return out
 
@@ -429,9 +442,12 @@ class ExtractiveAnswerer:
 
         ``years`` are the years the question names (also as time words, which ``question``
         no longer holds): only articles of those years, or that mention one, can answer it.
+        A follow-up (``subject``) gets no story opening: it asks one thing of a story the
+        conversation has already told.
         """
         return self.compose(question, passages,
-                            self.rank(question, passages, subject, years, prefer))
+                            self.rank(question, passages, subject, years, prefer),
+                            context=subject is None)
 
     def answering(self, ranked: list[Candidate], topic: bool = False) -> Candidate | None:
         """The sentence the answer opens with: the best-ranked one that supports an answer
@@ -472,11 +488,12 @@ class ExtractiveAnswerer:
                         quote=c.text, start=c.start, end=c.end, score=round(c.score, 4),
                         also=self.catalog.duplicates_of(c.passage.article_id))
 
-    def compose(self, question: str, passages: list[Passage],
-                ranked: list[Candidate]) -> Answer:
+    def compose(self, question: str, passages: list[Passage], ranked: list[Candidate], *,
+                context: bool = True) -> Answer:
         """The answer from already ranked sentences (see :meth:`rank`): the best sentence
-        first, then sentences that add something to it, none repeating or overlapping
-        another once widened to read on its own."""
+        first, then (with ``context``) the opening of the story ranked first (see
+        :meth:`_story`), then sentences that add something to them, none repeating or
+        overlapping another once widened to read on its own."""
         retrieved = list(dict.fromkeys(p.article_id for p in passages))
         lead = self.answering(ranked, topic=asks_nothing(question))
         if lead is None:
@@ -484,10 +501,12 @@ class ExtractiveAnswerer:
         chosen: list[Candidate] = []
         said = content_words(question)
         texts = self.texts(ranked)
-        for c in [lead, *(c for c in ranked if c is not lead and not c.asks)]:
+        story = self._story(question, lead, ranked, passages) if context else []
+        told = {id(c) for c in [lead, *story]}
+        for c in [lead, *story, *(c for c in ranked if id(c) not in told and not c.asks)]:
             if len(chosen) == self.max_sentences:
                 break
-            if chosen and not self._adds(chosen[0], c, said):
+            if chosen and id(c) not in told and not self._adds(chosen[0], c, said):
                 continue
             c = self.completed(c, texts)
             if any(similar(c.text, d.text) or c.overlaps(d) for d in chosen):
@@ -501,6 +520,27 @@ class ExtractiveAnswerer:
         if answer_kind(question) == "when":
             self._date_days(answer)
         return answer
+
+    @staticmethod
+    def _story(question: str, lead: Candidate, ranked: list[Candidate],
+               passages: list[Passage]) -> list[Candidate]:
+        """The first ``STORY_SENTENCES`` lede sentences of the article retrieval ranked first,
+        in the article's order, that are about the question: they share its words
+        themselves (not only through their title or context) and support an answer (at
+        least ``SECONDARY_MIN``), and are not questions.
+
+        News is written as an inverted pyramid: the story's opening states its main fact,
+        which often is the answer in other words, or what the answering sentence needs to be
+        understood (the event it gives a number of).  A text that opens with anything else
+        (a speech's greeting) has no such sentence to offer.
+        """
+        if not passages:
+            return []
+        top, asked = passages[0].article_id, content_words(question)
+        lede = [c for c in ranked if c.passage.article_id == top and c.lede and c is not lead
+                and not c.asks and c.support >= SECONDARY_MIN
+                and overlap(asked, content_words(c.text)) > 0]
+        return sorted(lede, key=lambda c: c.start)[:STORY_SENTENCES]
 
     @staticmethod
     def _date_days(answer: Answer) -> None:
