@@ -268,3 +268,34 @@ def test_a_sentence_that_opens_with_he_is_scored_and_quoted_with_whom_it_means()
     spans = {c.text for c in ExtractiveAnswerer._window(p, art, 0, len(text))}
     assert "Robert Mugabe, former president of Zimbabwe, has died. He was 95." in spans
     assert "He ruled for 37 years." in spans  # a new paragraph: no antecedent taken along
+
+
+def test_a_story_that_opens_with_the_matching_text_outranks_a_digest_ending_with_it(
+        tiny_engine, tmp_path) -> None:
+    """The same paragraph (same headline, same vector) ranks higher as an article's opening
+    than as the last item of a long digest, even when the digest came first from retrieval:
+    news puts what a story is about first."""
+    import json
+
+    lead = ("Flooding closed Yellowstone National Park on Monday after record rain washed out"
+            " roads and bridges across the northern loop, stranding visitors in Gardiner and"
+            " Cooke City while rangers evacuated campgrounds, lodges and trailheads as the"
+            " Yellowstone and Lamar rivers rose to levels not seen in a century, the park's"
+            " superintendent said, adding that the northern roads may stay shut for months.")
+    # The lead and each item are over half a chunk long: no two share a chunk.
+    filler = "\n\n".join("The city council met again on Tuesday evening to discuss " + ", ".join(
+        f"the budget line for parks and schools in district {i + j}" for i in range(13)) + "."
+        for j in range(7))
+    rows = [{"id": "story", "title": "Flooding report", "text": lead},
+            {"id": "digest", "title": "Flooding report",
+             "text": f"{filler}\n\n{lead}"}]
+    path = tmp_path / "two.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    tiny_engine.ingest([path])
+    question = "Why was Yellowstone National Park closed?"
+    found = tiny_engine.retriever.candidates(question, 50, None)
+    story = next(p for p in found if p.article_id == "story")
+    deep = next(p for p in found if p.article_id == "digest" and p.text == lead)
+    assert deep.chunk_no > 0
+    ranked = tiny_engine.reranker.rerank(question, [deep, story])
+    assert [p.article_id for p in ranked] == ["story", "digest"]

@@ -107,6 +107,11 @@ class Passage:
     score: float
     authors: list[str] = field(default_factory=list)
 
+    @property
+    def chunk_no(self) -> int:
+        """The chunk's place in its article, from 0 (see :func:`chunk_id`)."""
+        return int(self.chunk_id.rsplit("::", 1)[1])
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -13,6 +13,8 @@ default is a feature reranker built from what is installed:
   whose one paragraph on it matches as well,
 * how many of the article's chunks are among the reranked candidates: a story about the
   question matches it in several passages, an article that only mentions it in one,
+* the chunk's place in its article: news puts what a story is about first (the inverted
+  pyramid), while a roundup or a long piece touches the question far down,
 * the fused rank from retrieval (what both retrievers agreed on).
 
 Only the top ``rerank_candidates`` are rescored, which bounds the added latency; the rest keep
@@ -40,6 +42,8 @@ W_CHUNK, W_SENT, W_LEX, W_PRIOR = 0.4, 0.4, 0.5, 0.2
 W_TITLE = 0.3
 # The article's other chunks among the reranked candidates, counted up to ``STORY_CHUNKS``.
 W_STORY, STORY_CHUNKS = 0.05, 3
+# A chunk's place: its article's first chunk gets all of it, the n-th 1/n.
+W_LEAD = 0.15
 
 
 class SentenceVectors:
@@ -66,7 +70,7 @@ class SentenceVectors:
 
 class FeatureReranker:
     """The offline fallback: dense chunk + best sentence + headline + lexical overlap + the
-    story's matching chunks + fused rank."""
+    story's matching chunks + the chunk's place + fused rank."""
 
     def __init__(self, embedder, store, top: int, vectors: SentenceVectors | None,
                  titles: SentenceVectors) -> None:
@@ -107,7 +111,8 @@ class FeatureReranker:
             prior = 1.0 / (1 + rank / 5)
             score = W_CHUNK * c + W_SENT * s + W_LEX * lex + W_PRIOR * prior \
                 + W_TITLE * float(t) * bool(p.title) \
-                + W_STORY * min(chunks_of[p.article_id] - 1, STORY_CHUNKS) / STORY_CHUNKS
+                + W_STORY * min(chunks_of[p.article_id] - 1, STORY_CHUNKS) / STORY_CHUNKS \
+                + W_LEAD / (1 + p.chunk_no)
             scored.append(replace(p, score=float(score)))
         scored.sort(key=lambda p: -p.score)
         floor = min((p.score for p in scored), default=0.0)

@@ -137,7 +137,7 @@ class Retriever:
         """
         known = self.catalog.present(p.article_id for p in passages)
         return [p for p in passages
-                if int(p.chunk_id.rsplit("::", 1)[1]) < known.get(p.article_id, 0)]
+                if p.chunk_no < known.get(p.article_id, 0)]
 
     def search(self, query: str, k: int, filters: Filters | None = None, *,
                frame: TimeFrame | None = None, mode: Mode = "hybrid",
