@@ -65,9 +65,26 @@ def test_date_filters_include_month_only_dates(engine):
     assert all(p.date and p.date <= "2015-12-31" for p in none)
 
 
+def test_undated_texts_answer_questions_but_not_a_users_date_bound(tiny_engine, tmp_path):
+    """Every question is capped at its as-of date; a text without a date (a plain file) was
+    not published after it as far as anyone knows, so it still answers.  A user's own
+    ``--until`` asks for dated news and leaves it out, in every retriever."""
+    path = tmp_path / "memo.txt"
+    path.write_text("Harbour repairs\n\nThe harbour wall in Port Ellen will be rebuilt with"
+                    " granite from the old quarry, the council said.", encoding="utf-8")
+    tiny_engine.ingest([path])
+    answer = tiny_engine.ask("What will the harbour wall in Port Ellen be rebuilt with?")
+    assert not answer.abstained and "granite" in answer.citations[0].quote
+    for mode in ("dense", "lexical"):
+        found = tiny_engine.retriever.search("harbour wall granite", 5, Filters(until="2030-01-01"),
+                                             mode=mode)
+        assert found == []
+
+
 @pytest.mark.parametrize("flt", [Filters(since="2016-10-01"), Filters(until="2016-09-30"),
                                  Filters(since="2016-09-15", until="2016-09-20"),
-                                 Filters(lang="en"), Filters(sources=("RT",))])
+                                 Filters(lang="en"), Filters(sources=("RT",)),
+                                 Filters(until="2016-09-30", undated=True)])
 def test_catalog_chunk_filter_agrees_with_chromas_metadata(engine, flt):
     """The post-filter's fast path (the catalog's article table) must judge chunks as
     ``where`` would."""

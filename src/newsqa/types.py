@@ -86,6 +86,9 @@ class Filters:
     sources: list[str] | None = None  # outlet names as stored
     lang: str | None = None
     article_ids: list[str] | None = None  # only these articles (a conversation's prior)
+    # Undated articles pass ``until`` too: the as-of cap of every question, where nothing
+    # says that a text without a date came later (a user's ``--until`` wants dated news).
+    undated: bool = False
 
     def is_empty(self) -> bool:
         return not (self.since or self.until or self.sources or self.lang or self.article_ids)

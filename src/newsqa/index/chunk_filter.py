@@ -58,7 +58,9 @@ class ArticleTable:
         if filters.since:
             ok &= self.date_end >= date_bounds(filters.since)[0]
         if filters.until:
-            ok &= (self.date_start <= date_bounds(filters.until)[1]) & (self.date_start > 0)
+            ok &= self.date_start <= date_bounds(filters.until)[1]
+            if not filters.undated:
+                ok &= self.date_start > 0
         if filters.sources:
             allowed = set(filters.sources)
             ok &= np.isin(self.source, [i for i, s in enumerate(self.sources) if s in allowed])

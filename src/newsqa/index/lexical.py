@@ -275,7 +275,8 @@ class LexicalIndex:
             out.append(tantivy.Query.range_query(schema, "date_end", i64,
                                                  date_bounds(filters.since)[0], None))
         if filters.until:
-            out.append(tantivy.Query.range_query(schema, "date_start", i64, 1,
+            out.append(tantivy.Query.range_query(schema, "date_start", i64,
+                                                 0 if filters.undated else 1,
                                                  date_bounds(filters.until)[1]))
         if filters.sources:
             out.append(tantivy.Query.term_set_query(schema, "source", list(filters.sources)))

@@ -96,7 +96,8 @@ def filter_terms(filters: Filters | None) -> list[Term]:
         terms.append(("date_end", "$gte", date_bounds(filters.since)[0]))
     if filters.until:
         terms.append(("date_start", "$lte", date_bounds(filters.until)[1]))
-        terms.append(("date_start", "$gt", 0))
+        if not filters.undated:
+            terms.append(("date_start", "$gt", 0))
     if filters.sources:
         terms.append(("source", "$in", list(filters.sources)))
     if filters.lang:

@@ -217,8 +217,10 @@ class TimeFrame:
 
     def cap(self, base: Filters | None = None) -> Filters:
         """``base`` without news published after the as-of date (a day's slack for later
-        editions and time zones): what any search asked at that moment may return."""
+        editions and time zones): what any search asked at that moment may return.  Undated
+        texts stay, unless the user bounded the dates themselves."""
         f = replace(base) if base is not None else Filters()
+        f.undated = not (f.since or f.until)
         cap = (self.as_of + timedelta(days=1)).isoformat()
         f.until = min(filter(None, [f.until, cap]))
         return f
