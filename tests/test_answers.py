@@ -299,3 +299,40 @@ def test_a_story_that_opens_with_the_matching_text_outranks_a_digest_ending_with
     assert deep.chunk_no > 0
     ranked = tiny_engine.reranker.rerank(question, [deep, story])
     assert [p.article_id for p in ranked] == ["story", "digest"]
+
+
+def test_a_sentence_that_only_echoes_the_question_is_never_cited() -> None:
+    """Quiz questions are written from digests: the digest's sentence repeats the question's
+    preamble word for word, and answers nothing."""
+    from newsqa.answer.extractive import echoes
+
+    question = ("Rising prices have driven rents in the US far higher than a year ago. Which"
+                " city saw the biggest increase?")
+    assert echoes(question, "Rising prices have driven rents in the US far higher.")
+    assert not echoes(question, "Rents in Austin rose 40% in a year, the highest in the US.")
+
+
+def test_the_hook_naming_the_headline_s_subject_is_cited_when_the_answer_does_not_name_it(
+        tiny_engine, tmp_path) -> None:
+    """A feature story opens with a short hook naming its subject ("“Moonfall” is officially
+    coming back.") and tells the news in the next sentence without the name: the answer
+    to "Which drama…?" must carry the name, so the hook is cited too; a newsletter plug or a
+    photo credit opening another story is not."""
+    import json
+
+    rows = [{"id": "moonfall", "title": "Moonfall season two",
+             "text": "“Moonfall” is officially coming back.\n\nThe streaming service announced"
+                     " Sunday that the wildly popular space drama is green lit for a second"
+                     " season.\n\nProduction starts in the spring in Vancouver, the studio said."},
+            {"id": "other", "title": "Streaming news roundup",
+             "text": "Sign up for our Streaming Weekly newsletter.\n\nA rival service"
+                     " cancelled its own space drama after one season, the studio said."}]
+    path = tmp_path / "shows.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    tiny_engine.ingest([path])
+    answer = tiny_engine.ask("Which wildly popular space drama was green lit for a second"
+                             " season?")
+    quotes = [c.quote for c in answer.citations]
+    assert "green lit" in quotes[0] and "“Moonfall” is officially coming back." in quotes
+    assert not any("newsletter" in q for q in quotes)
+    check_clean(tiny_engine, answer)

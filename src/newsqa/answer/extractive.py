@@ -233,6 +233,39 @@ def restates(question_words: Collection[str], words: Collection[str], sentence: 
     return len(new) < RESTATE_NEW_WORDS
 
 
+# A story's opening hook ("“Squid Game” is officially coming back.") is this short at most.
+HOOK_CHARS = 100
+_SENTENCE_END = re.compile(r"[.!?][\"'”’»)]*\s*$")
+_CAPITALISED = re.compile(r"(?<![\w’'-])[A-Z][\w’'-]*")
+
+
+def headline_name(question: str, sentence: str, headline: str) -> bool:
+    """Whether ``sentence`` is a whole sentence naming (a capitalised word, its first one
+    too) the subject of ``headline`` (its first two words), which ``question`` does not name:
+    "“Squid Game” is officially coming back." under "squid-game-season-2" for "Which show
+    was green lit for a new season?"."""
+    if not _SENTENCE_END.search(sentence):
+        return False  # a caption or a credit ("The best photos from …", "Mark Carlson")
+    asked = {w.lower() for w in WORD.findall(question)}
+    subject = [w for w in re.findall(r"[^\W_]+", headline.lower()) if w not in STOPWORDS][:2]
+    for name in _CAPITALISED.findall(sentence):
+        low = name.lower()
+        if low in asked or low in STOPWORDS or low in _MONTH_WORDS:
+            continue
+        if any(len(part) >= 3 and part in subject for part in re.findall(r"[^\W_]+", low)):
+            return True
+    return False
+
+
+def echoes(question: str, sentence: str) -> bool:
+    """Whether ``sentence`` says nothing ``question`` does not: each of its words (names and
+    numbers too) is one of the question's.  Quiz questions are often written from a digest's
+    sentence ("Rising inflation has driven food prices in the US far higher…"); quoted back,
+    it answers nothing."""
+    asked = {w.lower() for w in WORD.findall(question)}
+    return all(w.lower() in asked for w in WORD.findall(sentence))
+
+
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 
 
@@ -279,11 +312,17 @@ class Candidate:
     support: float = 0.0  # the score without answer-type cues: decides abstention
     lede: bool = False  # among the article's first sentences
     opening: bool = False  # the article's first sentence
+    echo: bool = False  # says nothing the question does not (see :func:`echoes`)
 
     @property
     def asks(self) -> bool:
         """A question (a quiz, a rhetorical lede) restates what is asked; it answers nothing."""
         return self.text.rstrip("\"'”’»)").endswith("?")
+
+    @property
+    def states(self) -> bool:
+        """Whether the sentence can be cited: it is no question and no echo of the question."""
+        return not (self.asks or self.echo)
 
     def overlaps(self, other: Candidate) -> bool:
         """Whether the two sentences share characters of the same article."""
@@ -402,6 +441,7 @@ class ExtractiveAnswerer:
         for c, words, sim, base, pri, own_in in zip(cands, sent_words, sims, cheap, prior,
                                                     own_share, strict=True):
             c.support = float((1 - LEXICAL_WEIGHT) * sim + base)
+            c.echo = echoes(question, c.text)
             off_subject = bool(terms) and focus_coverage(terms, f"{c.context} {c.text}") == 0
             off_own = bool(own) and own_in == 0
             c.score = (c.support * pri + answer_type_bonus(question, c.text)
@@ -454,13 +494,13 @@ class ExtractiveAnswerer:
         well enough (a sentence ranked high for its cues alone — a lede, a number — but
         barely about the question does not lead) and is not itself a question (a quiz
         article's "Which major change…?" matches the question word for word and answers
-        nothing).  None means abstain.
+        nothing) or an echo of one (:func:`echoes`).  None means abstain.
 
         ``topic``: the query only names a topic (:func:`asks_nothing`), so the cue is what
         was asked for: once some sentence supports an answer, the best-ranked one (the
         story's opening) leads, whatever its own share of the topic's words.
         """
-        statements = [c for c in ranked if not c.asks]
+        statements = [c for c in ranked if c.states]
         lead = next((c for c in statements if c.support >= self.min_support), None)
         return statements[0] if topic and lead is not None else lead
 
@@ -503,7 +543,7 @@ class ExtractiveAnswerer:
         texts = self.texts(ranked)
         story = self._story(question, lead, ranked, passages) if context else []
         told = {id(c) for c in [lead, *story]}
-        for c in [lead, *story, *(c for c in ranked if id(c) not in told and not c.asks)]:
+        for c in [lead, *story, *(c for c in ranked if id(c) not in told and c.states)]:
             if len(chosen) == self.max_sentences:
                 break
             if chosen and id(c) not in told and not self._adds(chosen[0], c, said):
@@ -527,19 +567,25 @@ class ExtractiveAnswerer:
         """The first ``STORY_SENTENCES`` lede sentences of the article retrieval ranked first,
         in the article's order, that are about the question: they share its words
         themselves (not only through their title or context) and support an answer (at
-        least ``SECONDARY_MIN``), and are not questions.
+        least ``SECONDARY_MIN``), and are neither questions nor echoes of it.  When the
+        answering sentence is from that article, its opening sentence also counts if it is a
+        short hook naming the headline's subject (see :func:`headline_name`).
 
         News is written as an inverted pyramid: the story's opening states its main fact,
         which often is the answer in other words, or what the answering sentence needs to be
-        understood (the event it gives a number of).  A text that opens with anything else
-        (a speech's greeting) has no such sentence to offer.
+        understood (the event it gives a number of, the show that "the popular drama" is).
+        A text that opens with anything else (a speech's greeting, a newsletter plug) has no
+        such sentence to offer.
         """
         if not passages:
             return []
         top, asked = passages[0].article_id, content_words(question)
         lede = [c for c in ranked if c.passage.article_id == top and c.lede and c is not lead
-                and not c.asks and c.support >= SECONDARY_MIN
-                and overlap(asked, content_words(c.text)) > 0]
+                and c.states and (c.support >= SECONDARY_MIN
+                                  and overlap(asked, content_words(c.text)) > 0
+                                  or (c.opening and lead.passage.article_id == top
+                                      and len(c.text) <= HOOK_CHARS
+                                      and headline_name(question, c.text, c.passage.title)))]
         return sorted(lede, key=lambda c: c.start)[:STORY_SENTENCES]
 
     @staticmethod
