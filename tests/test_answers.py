@@ -336,3 +336,18 @@ def test_the_hook_naming_the_headline_s_subject_is_cited_when_the_answer_does_no
     assert "green lit" in quotes[0] and "“Moonfall” is officially coming back." in quotes
     assert not any("newsletter" in q for q in quotes)
     check_clean(tiny_engine, answer)
+
+
+def test_what_someone_demanded_is_not_padded_with_the_story_s_other_statements() -> None:
+    """After the demand and the story's opening, a further sentence of the story is cited
+    only if it demands something too: the rest of what Lavrov said tells the story but not
+    what was asked."""
+    import re
+
+    eng = make_engine()
+    answer = eng.ask("What did Lavrov demand?")
+    demand = re.compile(r"\b(?:demand\w*|call(?:s|ed|ing)? (?:on|for)|urg\w+|insist\w*|must|"
+                        r"should|requir\w+|ask\w*)\b", re.I)
+    for c in answer.citations:
+        assert c.start == 0 or demand.search(c.quote), c.quote
+    check_clean(eng, answer)

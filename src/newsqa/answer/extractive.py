@@ -202,6 +202,9 @@ _ANSWER_TYPES = {
                        r"sparked|caused|triggered|reasons?)\b", re.I)),
 }
 ANSWER_TYPE_BONUS = 0.06
+# Kinds whose answer is what was said, demanded or given as the cause: a sentence of the
+# story without such a cue tells the story but not the answer.
+_CONTENT_KINDS = frozenset({"demand", "say", "why"})
 _ASKED = re.compile(r"[^.!?]*\?")
 
 
@@ -569,7 +572,10 @@ class ExtractiveAnswerer:
         themselves (not only through their title or context) and support an answer (at
         least ``SECONDARY_MIN``), and are neither questions nor echoes of it.  When the
         answering sentence is from that article, its opening sentence also counts if it is a
-        short hook naming the headline's subject (see :func:`headline_name`).
+        short hook naming the headline's subject (see :func:`headline_name`).  For what was
+        said, demanded or why (``_CONTENT_KINDS``), a sentence after the opening must hold
+        the kind's cue: "Lavrov said at a briefing that…proves no one can turn a blind eye"
+        tells the story of "What did Lavrov demand?" but demands nothing.
 
         News is written as an inverted pyramid: the story's opening states its main fact,
         which often is the answer in other words, or what the answering sentence needs to be
@@ -580,9 +586,12 @@ class ExtractiveAnswerer:
         if not passages:
             return []
         top, asked = passages[0].article_id, content_words(question)
+        kind = answer_kind(question)
         lede = [c for c in ranked if c.passage.article_id == top and c.lede and c is not lead
                 and c.states and (c.support >= SECONDARY_MIN
                                   and overlap(asked, content_words(c.text)) > 0
+                                  and (c.opening or kind not in _CONTENT_KINDS
+                                       or bool(_ANSWER_TYPES[kind][1].search(c.text)))
                                   or (c.opening and lead.passage.article_id == top
                                       and len(c.text) <= HOOK_CHARS
                                       and headline_name(question, c.text, c.passage.title)))]
