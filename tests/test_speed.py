@@ -67,6 +67,24 @@ def test_onnx_int8_vectors_close_to_torch_and_rank_alike(torch_embedder):
     assert float(onnx.encode([q])[0] @ fp32_q) < 0.9999
 
 
+@pytest.mark.skipif(not onnx_installed(), reason="onnx extra not installed")
+def test_sessions_warmed_up_in_the_background_encode_as_cold_ones(engine):
+    """A fresh process builds its ONNX sessions on a thread while it opens Chroma; the
+    thread's sessions then serve the process, with the same vectors as sessions built on the
+    spot.  ``engine`` has run the first export already."""
+    warm = Embedder(backend="onnx-int8")
+    warm.warm_up()
+    assert warm._warming is not None  # the exports exist: the thread was started
+    q = "What did Lavrov say about al-Nusra?"
+    got = np.asarray(warm.embed_query(q)), warm.encode(TEXTS)
+    assert not warm._warming.is_alive()
+    cold = Embedder(backend="onnx-int8")
+    assert np.allclose(got[0], cold.embed_query(q)) and np.allclose(got[1], cold.encode(TEXTS))
+    thread = warm._warming
+    warm.warm_up()  # once only: a warm engine starts no second thread
+    assert warm._warming is thread
+
+
 @pytest.mark.slow
 def test_bf16_backend_is_within_rounding_of_fp32(torch_embedder):
     b = Embedder(backend="torch-bf16").encode(TEXTS)

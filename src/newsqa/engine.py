@@ -426,6 +426,7 @@ class Engine:
         """
         check_question(query, "query")
         self._require_index()
+        self.embedder.warm_up()  # its sessions load while Chroma opens
         self.refresh()
         frame = frame or self.time_frame(query, as_of)
         return self.retriever.search(frame.query, k or self.settings.k, filters, frame=frame)
@@ -458,6 +459,7 @@ class Engine:
 
         check_question(question)
         self._require_index()
+        self.embedder.warm_up()  # its sessions load while Chroma opens
         res = self.resolve(question, history)
         frame = self.time_frame(res.query, as_of)
 
