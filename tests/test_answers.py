@@ -310,6 +310,8 @@ def test_a_sentence_that_only_echoes_the_question_is_never_cited() -> None:
                 " city saw the biggest increase?")
     assert echoes(question, "Rising prices have driven rents in the US far higher.")
     assert not echoes(question, "Rents in Austin rose 40% in a year, the highest in the US.")
+    # A yes/no question is answered by the sentence that says it again.
+    assert not echoes("Was Navalny poisoned with Novichok?", "Navalny was poisoned with Novichok.")
 
 
 def test_the_hook_naming_the_headline_s_subject_is_cited_when_the_answer_does_not_name_it(

@@ -260,11 +260,18 @@ def headline_name(question: str, sentence: str, headline: str) -> bool:
     return False
 
 
+_WH = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
+
+
 def echoes(question: str, sentence: str) -> bool:
-    """Whether ``sentence`` says nothing ``question`` does not: each of its words (names and
-    numbers too) is one of the question's.  Quiz questions are often written from a digest's
-    sentence ("Rising inflation has driven food prices in the US far higher…"); quoted back,
-    it answers nothing."""
+    """Whether ``sentence`` says nothing ``question`` does not while the question asks for
+    something (who, what, which…): each of its words (names and numbers too) is one of the
+    question's.  Quiz questions are often written from a digest's sentence ("Rising
+    inflation has driven food prices in the US far higher…"); quoted back, it answers
+    nothing.  A yes/no question ("Was Navalny poisoned with Novichok?") is answered by the
+    sentence that says it again."""
+    if not _WH.search(asked_clause(question)):
+        return False
     asked = {w.lower() for w in WORD.findall(question)}
     return all(w.lower() in asked for w in WORD.findall(sentence))
 
