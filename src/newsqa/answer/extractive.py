@@ -594,14 +594,16 @@ class ExtractiveAnswerer:
             return []
         top, asked = passages[0].article_id, content_words(question)
         kind = answer_kind(question)
+
+        def tells(c: Candidate) -> bool:
+            if c.support >= SECONDARY_MIN and overlap(asked, content_words(c.text)) > 0:
+                return (c.opening or kind not in _CONTENT_KINDS
+                        or bool(_ANSWER_TYPES[kind][1].search(c.text)))
+            return (c.opening and lead.passage.article_id == top and len(c.text) <= HOOK_CHARS
+                    and headline_name(question, c.text, c.passage.title))
+
         lede = [c for c in ranked if c.passage.article_id == top and c.lede and c is not lead
-                and c.states and (c.support >= SECONDARY_MIN
-                                  and overlap(asked, content_words(c.text)) > 0
-                                  and (c.opening or kind not in _CONTENT_KINDS
-                                       or bool(_ANSWER_TYPES[kind][1].search(c.text)))
-                                  or (c.opening and lead.passage.article_id == top
-                                      and len(c.text) <= HOOK_CHARS
-                                      and headline_name(question, c.text, c.passage.title)))]
+                and c.states and tells(c)]
         return sorted(lede, key=lambda c: c.start)[:STORY_SENTENCES]
 
     @staticmethod
