@@ -107,7 +107,6 @@ def warm(args) -> dict:
 def cold(args) -> dict:
     """Fresh-process wall times, interleaved, for each embedding backend (and source tree)."""
     q = "What did Lavrov demand?"
-    cli = "import sys; from newsqa.cli import main; main(sys.argv[1:])"
     trees = {"": (os.environ.get("PYTHONPATH", ""), args.index)}
     if args.baseline_src or args.baseline_index:
         trees["baseline "] = (
@@ -121,7 +120,7 @@ def cold(args) -> dict:
         for backend in args.backends:
             for command in ("ask", "search"):
                 cmds[f"{label}newsqa {command} ({backend})"] = (
-                    [sys.executable, "-c", cli, command, q], backend, tree)
+                    [sys.executable, "-m", "newsqa", command, q], backend, tree)  # as `newsqa`
     runs: dict[str, list[float]] = {name: [] for name in cmds}
     cpu: dict[str, list[float]] = {name: [] for name in cmds}  # user+sys: less load-bound
     for _ in range(args.repeats):

@@ -42,6 +42,23 @@ def test_ask_text_output_shows_answer_and_numbered_sources(engine):
     assert "[1]" in r.stdout and "RT" in r.stdout and "2016-10-31" in r.stdout
 
 
+def test_a_read_only_command_ends_at_once_only_as_the_process(engine, tmp_path, capsys):
+    """`ask` and `search` skip the interpreter's teardown when they are the process, after
+    everything they printed is out (here a long JSON into a file); a program that calls
+    ``main`` keeps its process."""
+    from newsqa.cli import main
+
+    main(["ask", "What did Lavrov demand?", "--json", "--index", str(engine.index_dir)])
+    assert json.loads(capsys.readouterr().out)["citations"]  # returned: still running
+    out = tmp_path / "search.json"
+    with out.open("w") as f:
+        r = subprocess.run([sys.executable, "-m", "newsqa", "search", "Lavrov Syria", "--k",
+                            "60", "--json", "--index", str(engine.index_dir)], stdout=f,
+                           stderr=subprocess.PIPE, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert len(json.loads(out.read_text(encoding="utf-8"))["results"]) >= 30  # ~80 KB
+
+
 def test_search_and_stats_json_with_env_index(engine):
     env = {"NEWSQA_INDEX": str(engine.index_dir)}
     r = newsqa("search", "Al-Nusra Aleppo", "--k", "3", "--source", "RT", "--json", env=env)
