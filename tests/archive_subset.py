@@ -74,5 +74,6 @@ def make_engine(**settings) -> Engine:
 def excerpt_number(engine: Engine, question: str, needle: str) -> int:
     """The number the LLM prompt gives the excerpt containing ``needle`` (for scripting a
     fake model's reply before the question is asked)."""
-    ex = engine.generator.select(engine.answerer.rank(question, engine.search(question)))
+    found = engine.search(question)
+    ex = engine.generator.excerpts(question, found, engine.answerer.rank(question, found))
     return next(i for i, c in enumerate(ex, 1) if needle in c.text)

@@ -36,7 +36,7 @@ from newsqa_bot.config import BotConfig
 from newsqa_bot.feedback import export_jsonl
 from newsqa_bot.limits import RateLimiter, Slots
 
-from .archive_subset import CLAIM, CLAIM2, LEDE
+from .archive_subset import CLAIM, CLAIM2, LEDE, excerpt_number
 from .conftest import RT_ID, jsonl_records, write_slice
 from .fake_discord import MANAGE_GUILD, FakeDiscord
 from .fake_openai import FakeOpenAI, Reply
@@ -616,9 +616,7 @@ def generating(h: Harness, monkeypatch: pytest.MonkeyPatch, sentences: list[str]
         engine.__dict__["llm"] = chat_model(Settings(llm="openai:fake", llm_retries=0,
                                                      llm_timeout=10))
         try:
-            ranked = engine.answerer.rank(LAVROV, engine.search(LAVROV))
-            n = next(i for i, c in enumerate(engine.generator.select(ranked), 1)
-                     if LEDE in c.text)
+            n = excerpt_number(engine, LAVROV, LEDE)
             srv.replies = [Reply(" ".join(f"{s} [{n}]." for s in sentences), pace=pace)]
             yield
         finally:

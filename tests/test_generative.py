@@ -174,6 +174,20 @@ def test_excerpts_respect_the_token_budget(llm_engine):
     assert len(wide) > len(chosen)
 
 
+def test_the_prompt_opens_with_what_the_extractive_answer_quotes(llm_engine):
+    """A small model reads and cites its first excerpts most: they are the sentences the
+    extractive answer quotes (the answer, the story's opening), in its order."""
+    with FakeOpenAI() as srv:
+        engine = llm_engine(srv)
+        found = engine.search(LAVROV)
+        ranked = engine.answerer.rank(LAVROV, found)
+        quoted = [(c.article_id, c.start, c.end)
+                  for c in engine.answerer.compose(LAVROV, found, ranked).citations]
+        excerpts = engine.generator.excerpts(LAVROV, found, ranked)
+    assert len(quoted) >= 2 and len(excerpts) > len(quoted)
+    assert [(c.passage.article_id, c.start, c.end) for c in excerpts[:len(quoted)]] == quoted
+
+
 def test_condense_question_step_rewrites_the_follow_up(llm_engine):
     with FakeOpenAI() as srv:
         engine = llm_engine(srv)

@@ -538,16 +538,15 @@ class ExtractiveAnswerer:
                         quote=c.text, start=c.start, end=c.end, score=round(c.score, 4),
                         also=self.catalog.duplicates_of(c.passage.article_id))
 
-    def compose(self, question: str, passages: list[Passage], ranked: list[Candidate], *,
-                context: bool = True) -> Answer:
-        """The answer from already ranked sentences (see :meth:`rank`): the best sentence
-        first, then (with ``context``) the opening of the story ranked first (see
-        :meth:`_story`), then sentences that add something to them, none repeating or
-        overlapping another once widened to read on its own."""
-        retrieved = list(dict.fromkeys(p.article_id for p in passages))
+    def choose(self, question: str, passages: list[Passage], ranked: list[Candidate], *,
+               context: bool = True) -> list[Candidate]:
+        """The sentences an answer quotes, from already ranked ones (see :meth:`rank`): the
+        best sentence first, then (with ``context``) the opening of the story ranked first
+        (see :meth:`_story`), then sentences that add something to them, none repeating or
+        overlapping another once widened to read on its own.  Empty: abstain."""
         lead = self.answering(ranked, topic=asks_nothing(question))
         if lead is None:
-            return Answer(question, NO_ANSWER, [], retrieved, abstained=True)
+            return []
         chosen: list[Candidate] = []
         said = content_words(question)
         texts = self.texts(ranked)
@@ -563,6 +562,15 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(c)
             said |= content_words(c.text)
+        return chosen
+
+    def compose(self, question: str, passages: list[Passage], ranked: list[Candidate], *,
+                context: bool = True) -> Answer:
+        """The answer quoting the sentences :meth:`choose` picks, each cited."""
+        retrieved = list(dict.fromkeys(p.article_id for p in passages))
+        chosen = self.choose(question, passages, ranked, context=context)
+        if not chosen:
+            return Answer(question, NO_ANSWER, [], retrieved, abstained=True)
         citations = [self.cite(i, c) for i, c in enumerate(chosen, 1)]
         # An article's own "[2]" enters the answer as "(2)": markers are the answerer's.
         text = " ".join(f"{as_prose(c.quote)} [{c.n}]" for c in citations)

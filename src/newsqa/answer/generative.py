@@ -136,14 +136,16 @@ class GenerativeAnswerer:
         self.extractive = extractive
         self.settings = settings
 
-    def select(self, ranked: list[Candidate]) -> list[Candidate]:
-        """The best distinct sentences that fit the prompt's token budget, best first, each
-        as it will be quoted (a "he said" sentence with its speaker)."""
+    def select(self, ranked: list[Candidate], first: list[Candidate] = ()) -> list[Candidate]:
+        """The best distinct sentences that fit the prompt's token budget, each as it will be
+        quoted (a "he said" sentence with its speaker): ``first`` (the sentences the
+        extractive answer quotes: the answer and the story's opening), then the others best
+        first.  A small model reads and cites the first excerpts most."""
         budget = self.settings.llm_context_tokens
         count = self.extractive.embedder.count_tokens
         chosen: list[Candidate] = []
         texts = self.extractive.texts(ranked)
-        for c in ranked:
+        for c in [*first, *ranked]:
             if len(chosen) == MAX_EXCERPTS:
                 break
             c = self.extractive.completed(c, texts)
@@ -155,6 +157,13 @@ class GenerativeAnswerer:
             budget -= cost
             chosen.append(c)
         return chosen
+
+    def excerpts(self, question: str, passages: list[Passage], ranked: list[Candidate],
+                 subject: str | None = None) -> list[Candidate]:
+        """The prompt's numbered excerpts: what the extractive answer would quote first (a
+        follow-up, ``subject``, without the story's opening), then the best of the rest."""
+        return self.select(ranked, self.extractive.choose(question, passages, ranked,
+                                                          context=subject is None))
 
     def messages(self, question: str, excerpts: list[Candidate]) -> list[BaseMessage]:
         """System rules, the worked examples, then the excerpts as delimited data and the
@@ -188,7 +197,7 @@ class GenerativeAnswerer:
         ranked = self.extractive.rank(question, passages, subject, years)
         if not self.extractive.supported(ranked):
             return Answer(question, NO_ANSWER, [], retrieved, abstained=True)
-        excerpts = self.select(ranked)
+        excerpts = self.excerpts(question, passages, ranked, subject)
         asm = _Assembly(excerpts, self.judge(question), on_text)
         failure = None
         try:
