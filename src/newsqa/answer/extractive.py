@@ -13,6 +13,7 @@ import calendar
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -249,7 +250,7 @@ def headline_name(question: str, sentence: str, headline: str) -> bool:
     was green lit for a new season?"."""
     if not _SENTENCE_END.search(sentence):
         return False  # a caption or a credit ("The best photos from …", "Mark Carlson")
-    asked = {w.lower() for w in WORD.findall(question)}
+    asked = _asked_words(question)
     subject = [w for w in re.findall(r"[^\W_]+", headline.lower()) if w not in STOPWORDS][:2]
     for name in _CAPITALISED.findall(sentence):
         low = name.lower()
@@ -263,6 +264,19 @@ def headline_name(question: str, sentence: str, headline: str) -> bool:
 _WH = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
 
 
+@lru_cache(maxsize=256)
+def _asked_words(question: str) -> frozenset[str]:
+    """Every word of ``question``, lower-cased; memoised, as it is compared with every
+    candidate sentence."""
+    return frozenset(w.lower() for w in WORD.findall(question))
+
+
+@lru_cache(maxsize=256)
+def _asks_for_something(question: str) -> bool:
+    """Whether the asking clause asks who, what, which… (not yes or no)."""
+    return bool(_WH.search(asked_clause(question)))
+
+
 def echoes(question: str, sentence: str) -> bool:
     """Whether ``sentence`` says nothing ``question`` does not while the question asks for
     something (who, what, which…): each of its words (names and numbers too) is one of the
@@ -270,9 +284,9 @@ def echoes(question: str, sentence: str) -> bool:
     inflation has driven food prices in the US far higher…"); quoted back, it answers
     nothing.  A yes/no question ("Was Navalny poisoned with Novichok?") is answered by the
     sentence that says it again."""
-    if not _WH.search(asked_clause(question)):
+    if not _asks_for_something(question):
         return False
-    asked = {w.lower() for w in WORD.findall(question)}
+    asked = _asked_words(question)
     return all(w.lower() in asked for w in WORD.findall(sentence))
 
 

@@ -176,8 +176,8 @@ class Embedder:
         less on 2 cores).  Every module the thread needs is imported here first: two threads
         importing one module race.  Nothing to do for torch, or before the first export
         (which needs torch)."""
-        if self.backend != "onnx-int8" or self._warming is not None:
-            return
+        if self.backend != "onnx-int8" or self._warming is not None or "_onnx" in vars(self):
+            return  # also once the sessions exist: this runs before every question
         import onnxruntime  # noqa: F401  (imported on this thread: see above)
 
         from newsqa.index.onnx_backend import export_path
